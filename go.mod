@@ -1,0 +1,9 @@
+module github.com/atrest-sim/atrest
+
+go 1.26
+
+require (
+	github.com/google/go-cmp v0.7.0 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	pgregory.net/rapid v1.3.0 // indirect
+)
