@@ -147,6 +147,10 @@ func kwpUnwrap(b cipher.Block, dst, c, scratch []byte) (int, error) {
 // AESKEK is a 256-bit AES key-encryption key that wraps with [A256KW] or
 // [AESKeyWrapPad]. It is safe for concurrent use.
 type AESKEK struct {
+	s *aesState // behind a pointer for the reason given on DEK
+}
+
+type aesState struct {
 	id    string
 	alg   Algorithm
 	block cipher.Block
@@ -167,7 +171,7 @@ func NewAESKEK(id string, alg Algorithm, key []byte) (*AESKEK, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrKeySize, err)
 	}
-	return &AESKEK{id: id, alg: alg, block: block}, nil
+	return &AESKEK{&aesState{id: id, alg: alg, block: block}}, nil
 }
 
 // GenerateAESKEK returns a new AESKEK named id that wraps with alg. It reads
@@ -182,19 +186,19 @@ func GenerateAESKEK(r io.Reader, id string, alg Algorithm) (*AESKEK, error) {
 }
 
 // KeyID returns the id the KEK was created with.
-func (k *AESKEK) KeyID() string { return k.id }
+func (k *AESKEK) KeyID() string { return k.s.id }
 
 // Algorithm returns A256KW or AESKeyWrapPad.
-func (k *AESKEK) Algorithm() Algorithm { return k.alg }
+func (k *AESKEK) Algorithm() Algorithm { return k.s.alg }
 
 // String describes the KEK without its key.
-func (k *AESKEK) String() string { return fmt.Sprintf("AESKEK(%s, %s, REDACTED)", k.id, k.alg) }
+func (k *AESKEK) String() string { return fmt.Sprintf("AESKEK(%s, %s, REDACTED)", k.s.id, k.s.alg) }
 
 // GoString describes the KEK without its key.
 func (k *AESKEK) GoString() string { return k.String() }
 
 func (k *AESKEK) wrappedLen(n int) int {
-	if k.alg == A256KW {
+	if k.s.alg == A256KW {
 		return n + 8
 	}
 	return kwpWrappedLen(n)
@@ -211,10 +215,10 @@ func (k *AESKEK) WrapBytes(p []byte) ([]byte, error) {
 	buf := make([]byte, n+16)
 	out, scratch := buf[:n:n], buf[n:]
 	var err error
-	if k.alg == A256KW {
-		err = kwWrap(k.block, out, p, scratch)
+	if k.s.alg == A256KW {
+		err = kwWrap(k.s.block, out, p, scratch)
 	} else {
-		err = kwpWrap(k.block, out, p, scratch)
+		err = kwpWrap(k.s.block, out, p, scratch)
 	}
 	clear(scratch)
 	if err != nil {
@@ -233,13 +237,13 @@ func (k *AESKEK) UnwrapBytes(c []byte) ([]byte, error) {
 	buf := make([]byte, n+16)
 	dst, scratch := buf[:n:n], buf[n:]
 	defer clear(scratch)
-	if k.alg == A256KW {
-		if err := kwUnwrap(k.block, dst, c, scratch); err != nil {
+	if k.s.alg == A256KW {
+		if err := kwUnwrap(k.s.block, dst, c, scratch); err != nil {
 			return nil, err
 		}
 		return dst, nil
 	}
-	m, err := kwpUnwrap(k.block, dst, c, scratch)
+	m, err := kwpUnwrap(k.s.block, dst, c, scratch)
 	if err != nil {
 		return nil, err
 	}
@@ -252,22 +256,22 @@ func (k *AESKEK) Wrap(dek *DEK) (*Wrapped, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Wrapped{KeyID: k.id, Algorithm: k.alg, Ciphertext: ct}, nil
+	return &Wrapped{KeyID: k.s.id, Algorithm: k.s.alg, Ciphertext: ct}, nil
 }
 
 // Unwrap unwraps a DEK wrapped by this KEK. It allocates only the returned
 // DEK.
 func (k *AESKEK) Unwrap(w *Wrapped) (*DEK, error) {
-	if w == nil || w.KeyID != k.id || w.Algorithm != k.alg || len(w.Ciphertext) != DEKSize+8 {
+	if w == nil || w.KeyID != k.s.id || w.Algorithm != k.s.alg || len(w.Ciphertext) != DEKSize+8 {
 		return nil, ErrUnwrap
 	}
 	box := newDEKBox()
 	var err error
-	if k.alg == A256KW {
-		err = kwUnwrap(k.block, box.k[:], w.Ciphertext, box.scratch[:])
+	if k.s.alg == A256KW {
+		err = kwUnwrap(k.s.block, box.k[:], w.Ciphertext, box.scratch[:])
 	} else {
 		var m int
-		m, err = kwpUnwrap(k.block, box.k[:], w.Ciphertext, box.scratch[:])
+		m, err = kwpUnwrap(k.s.block, box.k[:], w.Ciphertext, box.scratch[:])
 		if err == nil && m != DEKSize {
 			clear(box.k[:])
 			err = ErrUnwrap

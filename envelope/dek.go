@@ -15,30 +15,42 @@ const redacted = "DEK(REDACTED)"
 
 // A DEK is a 256-bit data-encryption key.
 //
-// The key bytes live in an unexported array behind a pointer, so that a DEK
-// printed with any fmt verb, directly or as a field (exported or not) of a
-// struct, or as an element of a slice, never shows them: the DEK itself
-// formats as "DEK(REDACTED)", and fmt prints a pointer nested inside another
-// value as an address. JSON encoding yields the string "REDACTED".
+// The key bytes live in an unexported array two pointers away from the DEK,
+// so that a DEK printed with any fmt verb, directly or as a field (exported
+// or not) of a struct, or as an element of a slice, never shows them. The DEK
+// itself formats as "DEK(REDACTED)". Where fmt cannot call that method (a DEK
+// in an unexported field), it prints the fields, dereferencing at most one
+// pointer even for a bad verb such as %s on a pointer; the second pointer is
+// printed as an address. One pointer was not enough: %s on a struct with an
+// unexported DEK field printed the array (a test pins this). JSON encoding
+// yields the string "REDACTED".
 //
 // The zero DEK holds no key; methods that need one panic on it, and
 // [DEK.Equal] treats it as equal only to another zero DEK. Obtain DEKs from
 // [GenerateDEK], [NewDEK] or a [KEK]'s Unwrap.
 type DEK struct {
+	ref *keyRef
+}
+
+// keyRef is the indirection that keeps the array out of fmt's reach.
+type keyRef struct {
 	k *[DEKSize]byte
 }
 
-// dekBox lets newDEKBox allocate a DEK and its array in one allocation, which
-// keeps the unwrap paths at a single allocation for the returned value.
+// dekBox lets newDEKBox allocate a DEK, its indirection and its array in one
+// allocation, which keeps the unwrap paths at a single allocation for the
+// returned value.
 type dekBox struct {
 	d       DEK
+	ref     keyRef
 	k       [DEKSize]byte
-	scratch [16]byte // block buffer for AES key unwrap; see aesKEK.Unwrap
+	scratch [16]byte // block buffer for AES key unwrap; see AESKEK.Unwrap
 }
 
 func newDEKBox() *dekBox {
 	b := new(dekBox)
-	b.d.k = &b.k
+	b.ref.k = &b.k
+	b.d.ref = &b.ref
 	return b
 }
 
@@ -68,19 +80,19 @@ func (d *DEK) Bytes() []byte {
 }
 
 func (d *DEK) key() *[DEKSize]byte {
-	if d == nil || d.k == nil {
+	if d == nil || d.ref == nil {
 		panic("envelope: use of zero DEK")
 	}
-	return d.k
+	return d.ref.k
 }
 
 // Equal reports, in constant time, whether d and o hold the same key.
 func (d *DEK) Equal(o *DEK) bool {
-	dz, oz := d == nil || d.k == nil, o == nil || o.k == nil
+	dz, oz := d == nil || d.ref == nil, o == nil || o.ref == nil
 	if dz || oz {
 		return dz == oz
 	}
-	return subtle.ConstantTimeCompare(d.k[:], o.k[:]) == 1
+	return subtle.ConstantTimeCompare(d.ref.k[:], o.ref.k[:]) == 1
 }
 
 // String returns "DEK(REDACTED)".

@@ -13,6 +13,10 @@ import (
 // [RSAOAEP]. Its modulus is 2048, 3072 or 4096 bits, the sizes Key Vault
 // offers (FACTS.md F2). It is safe for concurrent use.
 type RSAKEK struct {
+	s *rsaState // behind a pointer for the reason given on DEK
+}
+
+type rsaState struct {
 	id   string
 	alg  Algorithm
 	priv *rsa.PrivateKey
@@ -23,7 +27,7 @@ var _ KEK = (*RSAKEK)(nil)
 
 // NewRSAKEK returns an RSAKEK named id that wraps with alg using priv. The
 // OAEP seed of every wrap is read from rand (see the package doc,
-// Determinism). The KEK keeps priv; callers must not modify it afterwards.
+// Determinism); a KEK with a nil rand only unwraps. The KEK keeps priv; callers must not modify it afterwards.
 func NewRSAKEK(id string, alg Algorithm, priv *rsa.PrivateKey, rand io.Reader) (*RSAKEK, error) {
 	if !alg.isRSA() {
 		return nil, fmt.Errorf("%w: %q is not an RSA-OAEP algorithm", ErrAlgorithm, alg)
@@ -34,10 +38,7 @@ func NewRSAKEK(id string, alg Algorithm, priv *rsa.PrivateKey, rand io.Reader) (
 	if err := checkRSABits(priv.N.BitLen()); err != nil {
 		return nil, err
 	}
-	if rand == nil {
-		return nil, fmt.Errorf("envelope: NewRSAKEK needs a random source")
-	}
-	return &RSAKEK{id: id, alg: alg, priv: priv, rand: rand}, nil
+	return &RSAKEK{&rsaState{id: id, alg: alg, priv: priv, rand: rand}}, nil
 }
 
 // GenerateRSAKEK generates a new RSA key of the given size and returns an
@@ -66,27 +67,27 @@ func checkRSABits(bits int) error {
 }
 
 func (k *RSAKEK) hash() crypto.Hash {
-	if k.alg == RSAOAEP {
+	if k.s.alg == RSAOAEP {
 		return crypto.SHA1
 	}
 	return crypto.SHA256
 }
 
 // KeyID returns the id the KEK was created with.
-func (k *RSAKEK) KeyID() string { return k.id }
+func (k *RSAKEK) KeyID() string { return k.s.id }
 
 // Algorithm returns RSAOAEP256 or RSAOAEP.
-func (k *RSAKEK) Algorithm() Algorithm { return k.alg }
+func (k *RSAKEK) Algorithm() Algorithm { return k.s.alg }
 
 // Bits returns the size of the modulus.
-func (k *RSAKEK) Bits() int { return k.priv.N.BitLen() }
+func (k *RSAKEK) Bits() int { return k.s.priv.N.BitLen() }
 
 // Public returns the public half of the key, which anyone may use to wrap.
-func (k *RSAKEK) Public() *rsa.PublicKey { return &k.priv.PublicKey }
+func (k *RSAKEK) Public() *rsa.PublicKey { return &k.s.priv.PublicKey }
 
 // String describes the KEK without its key.
 func (k *RSAKEK) String() string {
-	return fmt.Sprintf("RSAKEK(%s, %s, %d bits, REDACTED)", k.id, k.alg, k.Bits())
+	return fmt.Sprintf("RSAKEK(%s, %s, %d bits, REDACTED)", k.s.id, k.s.alg, k.Bits())
 }
 
 // GoString describes the KEK without its key.
@@ -97,10 +98,13 @@ func (k *RSAKEK) GoString() string { return k.String() }
 // k-2h-2 bytes for a k-byte modulus and h-byte hash.
 func (k *RSAKEK) WrapBytes(p []byte) ([]byte, error) {
 	h := k.hash()
-	if max := k.priv.Size() - 2*h.Size() - 2; len(p) == 0 || len(p) > max {
-		return nil, fmt.Errorf("%w: %s with a %d-bit key wraps 1 to %d bytes", ErrKeySize, k.alg, k.Bits(), max)
+	if max := k.s.priv.Size() - 2*h.Size() - 2; len(p) == 0 || len(p) > max {
+		return nil, fmt.Errorf("%w: %s with a %d-bit key wraps 1 to %d bytes", ErrKeySize, k.s.alg, k.Bits(), max)
 	}
-	ct, err := rsa.EncryptOAEP(h.New(), k.rand, &k.priv.PublicKey, p, nil)
+	if k.s.rand == nil {
+		return nil, fmt.Errorf("%w: this RSA KEK has no random source and only unwraps", ErrAlgorithm)
+	}
+	ct, err := rsa.EncryptOAEP(h.New(), k.s.rand, &k.s.priv.PublicKey, p, nil)
 	if err != nil {
 		return nil, fmt.Errorf("envelope: RSA-OAEP wrap: %v", err)
 	}
@@ -110,10 +114,21 @@ func (k *RSAKEK) WrapBytes(p []byte) ([]byte, error) {
 // UnwrapBytes reverses WrapBytes. Any failure matches [ErrUnwrap] and says
 // nothing about its cause.
 func (k *RSAKEK) UnwrapBytes(c []byte) ([]byte, error) {
-	if len(c) != k.priv.Size() {
+	if len(c) != k.s.priv.Size() {
 		return nil, ErrUnwrap
 	}
-	p, err := rsa.DecryptOAEP(k.hash().New(), nil, k.priv, c, nil)
+	return oaepDecrypt(k.s.alg, k.s.priv, c, nil)
+}
+
+// oaepDecrypt is RSA-OAEP decryption with the hash of alg for both OAEP and
+// MGF1, and one opaque error. Key Vault uses no label; the vector tests
+// pass one.
+func oaepDecrypt(alg Algorithm, priv *rsa.PrivateKey, c, label []byte) ([]byte, error) {
+	h := crypto.SHA256
+	if alg == RSAOAEP {
+		h = crypto.SHA1
+	}
+	p, err := rsa.DecryptOAEP(h.New(), nil, priv, c, label)
 	if err != nil {
 		return nil, ErrUnwrap
 	}
@@ -126,12 +141,12 @@ func (k *RSAKEK) Wrap(dek *DEK) (*Wrapped, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Wrapped{KeyID: k.id, Algorithm: k.alg, Ciphertext: ct}, nil
+	return &Wrapped{KeyID: k.s.id, Algorithm: k.s.alg, Ciphertext: ct}, nil
 }
 
 // Unwrap unwraps a DEK wrapped by this KEK.
 func (k *RSAKEK) Unwrap(w *Wrapped) (*DEK, error) {
-	if w == nil || w.KeyID != k.id || w.Algorithm != k.alg {
+	if w == nil || w.KeyID != k.s.id || w.Algorithm != k.s.alg {
 		return nil, ErrUnwrap
 	}
 	p, err := k.UnwrapBytes(w.Ciphertext)
