@@ -11,11 +11,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/atrest-sim/atrest/internal/tooltest"
 )
 
 // These tests check the format against the real cryptsetup (issue 8, tests
 // 1 and 2). They work on image files and never map devices, so they need no
-// root. They skip only where cryptsetup is not installed.
+// root. They skip only where cryptsetup is not installed, and fail instead
+// when ATREST_REQUIRE_TOOLS is set (CI).
 
 // fileDevice is a Device over an *os.File.
 type fileDevice struct{ *os.File }
@@ -30,11 +33,7 @@ func (f fileDevice) Size() int64 {
 
 func needCryptsetup(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("cryptsetup")
-	if err != nil {
-		t.Skip("cryptsetup not installed (Debian package cryptsetup-bin); skipping the real-tool checks")
-	}
-	return path
+	return tooltest.Path(t, "cryptsetup", "cryptsetup-bin")
 }
 
 // cs runs cryptsetup with locking disabled and returns combined output.
