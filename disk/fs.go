@@ -139,6 +139,8 @@ type FileSystem struct {
 	rotor  uint32   // where the next block search starts
 	inodes []fsInode
 	index  map[fsKey]uint32 // (parent, name) -> inode
+
+	maxFileSize uint64 // fsMaxFileSize; lowered by tests
 }
 
 type fsInode struct {
@@ -416,6 +418,7 @@ func fsLoad(d Device) (*FileSystem, error) {
 	}
 	f.dataStart = 1 + f.bitmapBlocks + f.inodeBlocks
 	f.rotor = f.dataStart
+	f.maxFileSize = fsMaxFileSize
 
 	// Bitmap.
 	f.bitmap = make([]uint64, (f.blocks+63)/64)
@@ -843,14 +846,17 @@ func (f *FileSystem) writeExtents(ext []fsExtent, data []byte) error {
 }
 
 // MkdirAll creates the folder at path p and any missing parents, like
-// mkdir -p. An existing folder is not an error; an existing file on the way
-// is [ErrNotDir].
+// mkdir -p. An existing folder is not an error; an existing file at p is
+// [ErrExist], and one on the way to p is [ErrNotDir].
 func (f *FileSystem) MkdirAll(p string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	names, err := splitPath(p)
 	if err != nil {
 		return pathErr("mkdir", p, err)
+	}
+	if ino, n, err := f.walk(names); err == nil && n == len(names) && f.inodes[ino].kind != fsKindDir {
+		return pathErr("mkdir", p, ErrExist)
 	}
 	tx := f.begin()
 	if _, err := tx.mkdirAll(names); err != nil {

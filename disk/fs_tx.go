@@ -263,8 +263,8 @@ func (tx *fsTx) write(names []string, data []byte, appending bool) error {
 	if appending && exists {
 		return tx.append(ino, data)
 	}
-	if uint64(len(data)) > fsMaxFileSize {
-		return fmt.Errorf("%w: %d bytes, at most %d", ErrFileTooLarge, len(data), fsMaxFileSize)
+	if uint64(len(data)) > f.maxFileSize {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrFileTooLarge, len(data), f.maxFileSize)
 	}
 	ext, err := tx.allocBlocks(blocksFor(uint64(len(data))), fsMaxExtents)
 	if err != nil {
@@ -290,8 +290,8 @@ func (tx *fsTx) append(ino uint32, data []byte) error {
 	f := tx.f
 	in := f.inodes[ino]
 	newSize := in.size + uint64(len(data))
-	if newSize > fsMaxFileSize {
-		return fmt.Errorf("%w: %d bytes, at most %d", ErrFileTooLarge, newSize, fsMaxFileSize)
+	if newSize > f.maxFileSize {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrFileTooLarge, newSize, f.maxFileSize)
 	}
 	if len(data) == 0 {
 		return nil
