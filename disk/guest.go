@@ -1,0 +1,494 @@
+package disk
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/atrest-sim/atrest/internal/xts"
+)
+
+// VolumeKind is the flavour of a guest volume: what Azure Disk Encryption
+// drives inside the VM (FACTS.md F63, F81).
+type VolumeKind int
+
+// The volume kinds. The zero value is invalid.
+const (
+	// VolumeUnknown is the invalid zero value.
+	VolumeUnknown VolumeKind = iota
+	// BitLocker is the Windows flavour: encrypts in place; the volume key
+	// is protected by an external key (the BEK), no TPM, no recovery key
+	// escrow (F81).
+	BitLocker
+	// DMCrypt is the Linux flavour: aes-xts-plain64 with a 512-bit volume
+	// key, the BEK as passphrase (F81); data volumes are encrypted in place
+	// or formatted (EncryptFormatAll, F71).
+	DMCrypt
+)
+
+// String returns "BitLocker" or "dm-crypt".
+func (k VolumeKind) String() string {
+	switch k {
+	case BitLocker:
+		return "BitLocker"
+	case DMCrypt:
+		return "dm-crypt"
+	}
+	return fmt.Sprintf("VolumeKind(%d)", int(k))
+}
+
+// EnableMode says what enabling encryption does to the data on a device.
+type EnableMode int
+
+// The enable modes. The zero value is invalid.
+const (
+	// ModeUnknown is the invalid zero value.
+	ModeUnknown EnableMode = iota
+	// EncryptInPlace keeps the data: every written sector is read,
+	// encrypted, and written back one header's size further on, so the
+	// last 64 KiB of the device must be free (all zeros), as with
+	// cryptsetup's --reduce-device-size. Never-written sectors stay
+	// unwritten, like BitLocker's used-space-only encryption.
+	EncryptInPlace
+	// EncryptFormatAll writes a fresh header and leaves the data region
+	// alone: the volume reads the old sectors as noise, so all data is lost
+	// to the guest (F71). Linux only. As with cryptsetup luksFormat, old
+	// bytes stay on the device until overwritten.
+	EncryptFormatAll
+)
+
+// String returns "EncryptInPlace" or "EncryptFormatAll".
+func (m EnableMode) String() string {
+	switch m {
+	case EncryptInPlace:
+		return "EncryptInPlace"
+	case EncryptFormatAll:
+		return "EncryptFormatAll"
+	}
+	return fmt.Sprintf("EnableMode(%d)", int(m))
+}
+
+// DefaultKDFIterations is the PBKDF2-HMAC-SHA-256 iteration count used
+// when VolumeConfig.KDFIterations is zero. Tests and simulations pass a
+// small count: the strength of the derivation is not what they study.
+const DefaultKDFIterations = 600_000
+
+// MaxBEKSize bounds a BEK: a key file or passphrase, not a document.
+const MaxBEKSize = 1024
+
+// VolumeConfig describes how to enable encryption on a device.
+type VolumeConfig struct {
+	// Kind is BitLocker or DMCrypt.
+	Kind VolumeKind
+	// Mode is EncryptInPlace, or for DMCrypt also EncryptFormatAll.
+	Mode EnableMode
+	// KDFIterations is the PBKDF2-HMAC-SHA-256 iteration count, 1 to 2^24;
+	// zero means DefaultKDFIterations.
+	KDFIterations int
+	// Rand is the source of the volume key, ids, salts and nonces; nil
+	// means crypto/rand.
+	Rand io.Reader
+}
+
+// volumeCodec writes and reads the header of one volume flavour.
+type volumeCodec interface {
+	// format writes a header protecting volumeKey under bek and returns
+	// the data offset in bytes.
+	format(dev Device, volumeKey, bek []byte, iter int, rand io.Reader) (uint64, error)
+	// open returns the volume key and the data offset, or ErrWrongBEK.
+	open(dev Device, bek []byte) ([]byte, uint64, error)
+	addKey(dev Device, volumeKey, bek []byte, iter int, rand io.Reader) error
+	removeKey(dev Device, bek []byte) error
+}
+
+func codecFor(k VolumeKind) volumeCodec {
+	switch k {
+	case BitLocker:
+		return ownCodec{magicBitLocker}
+	case DMCrypt:
+		return ownCodec{magicDMCrypt}
+	}
+	return nil
+}
+
+// Volume is a guest volume encrypted by Azure Disk Encryption (F63-F84):
+// XTS-AES-256 with a 512-bit volume key, volume sector s encrypted with
+// tweak s (aes-xts-plain64) and stored at device sector s plus the data
+// offset. The header at the start of the device records the cipher and the
+// protectors of the volume key; opening needs a BEK that one of them
+// accepts. A Volume is a [Device] of the plaintext sectors and is safe for
+// concurrent use if its device is.
+type Volume struct {
+	dev    Device
+	sp     sparse // dev as sparse, or nil
+	kind   VolumeKind
+	codec  volumeCodec
+	c      *xts.Cipher
+	key    []byte // the volume key, for AddBEK; never printed
+	ss     int
+	offset uint64 // data offset in sectors
+	pool   sync.Pool
+}
+
+var _ Device = (*Volume)(nil)
+
+// EncryptVolume enables encryption on dev with bek as its first protector
+// and returns the open volume. With EncryptInPlace, data on dev keeps its
+// sector numbers in the volume. It reads from cfg.Rand, in order: the
+// 64-byte volume key, the 16-byte volume id, the 32-byte salt and the
+// 12-byte nonce of the protector. On error the device is unchanged, except
+// that an in-place encryption failing on a device error midway leaves it
+// partly encrypted.
+func EncryptVolume(dev Device, bek []byte, cfg VolumeConfig) (*Volume, error) {
+	codec := codecFor(cfg.Kind)
+	iter, err := cfg.iterations()
+	switch {
+	case err != nil:
+		return nil, err
+	case codec == nil:
+		return nil, fmt.Errorf("%w: volume kind %v", ErrVolumeConfig, cfg.Kind)
+	case cfg.Mode != EncryptInPlace && cfg.Mode != EncryptFormatAll:
+		return nil, fmt.Errorf("%w: mode %v", ErrVolumeConfig, cfg.Mode)
+	case cfg.Kind == BitLocker && cfg.Mode == EncryptFormatAll:
+		return nil, fmt.Errorf("%w: Windows volumes are encrypted in place (F71)", ErrVolumeConfig)
+	}
+	if err := checkBEK(bek); err != nil {
+		return nil, err
+	}
+	ss := dev.SectorSize()
+	off := uint64(vhDataOffset / ss)
+	if dev.Sectors() <= 2*off {
+		return nil, fmt.Errorf("%w: device of %d sectors is too small for a volume", ErrVolumeConfig, dev.Sectors())
+	}
+	rand := randOrDefault(cfg.Rand)
+	key := make([]byte, volumeKeySize)
+	if _, err := io.ReadFull(rand, key); err != nil {
+		return nil, fmt.Errorf("disk: reading volume key: %w", err)
+	}
+	v, err := newVolume(dev, cfg.Kind, codec, key, off)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Mode == EncryptInPlace {
+		if err := v.checkTailFree(); err != nil {
+			return nil, err
+		}
+	}
+	// Prepare the header before touching the data, so that a failure to
+	// draw randomness changes nothing.
+	hdr, err := prepareHeader(codec, dev, key, bek, iter, rand)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Mode == EncryptInPlace {
+		if err := v.encryptInPlace(); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := (deviceIO{dev}).WriteAt(hdr, 0); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// prepareHeader formats the header onto a scratch device of the header
+// area's size and returns its bytes.
+func prepareHeader(codec volumeCodec, dev Device, key, bek []byte, iter int, rand io.Reader) ([]byte, error) {
+	ss := dev.SectorSize()
+	scratch, err := NewMedia(ss, uint64(vhDataOffset/ss)+1)
+	if err != nil {
+		return nil, err
+	}
+	off, err := codec.format(scratch, key, bek, iter, rand)
+	if err != nil {
+		return nil, err
+	}
+	if off != vhDataOffset {
+		return nil, fmt.Errorf("%w: data offset %d", ErrVolumeHeader, off)
+	}
+	hdr := make([]byte, vhDataOffset)
+	if err := scratch.ReadSectors(hdr, 0); err != nil {
+		return nil, err
+	}
+	return hdr, nil
+}
+
+func (c VolumeConfig) iterations() (int, error) {
+	switch {
+	case c.KDFIterations == 0:
+		return DefaultKDFIterations, nil
+	case c.KDFIterations < 0 || c.KDFIterations > vhMaxIter:
+		return 0, fmt.Errorf("%w: %d KDF iterations", ErrVolumeConfig, c.KDFIterations)
+	}
+	return c.KDFIterations, nil
+}
+
+func checkBEK(bek []byte) error {
+	if len(bek) == 0 {
+		return ErrBEKRequired
+	}
+	if len(bek) > MaxBEKSize {
+		return fmt.Errorf("%w: BEK of %d bytes", ErrVolumeConfig, len(bek))
+	}
+	return nil
+}
+
+// OpenVolume opens the encrypted volume on dev with bek. It fails with
+// [ErrBEKRequired] for an empty BEK, [ErrNoVolume] when dev holds no volume
+// header, [ErrVolumeHeader] for a damaged one, and [ErrWrongBEK] when no
+// protector accepts bek: the protectors authenticate, so a wrong key never
+// yields garbage.
+func OpenVolume(dev Device, bek []byte) (*Volume, error) {
+	if err := checkBEK(bek); err != nil {
+		return nil, err
+	}
+	kind, err := probeVolume(dev)
+	if err != nil {
+		return nil, err
+	}
+	codec := codecFor(kind)
+	key, offBytes, err := codec.open(dev, bek)
+	if err != nil {
+		return nil, err
+	}
+	ss := uint64(dev.SectorSize())
+	if offBytes%ss != 0 || offBytes/ss >= dev.Sectors() {
+		return nil, fmt.Errorf("%w: data offset %d", ErrVolumeHeader, offBytes)
+	}
+	return newVolume(dev, kind, codec, key, offBytes/ss)
+}
+
+// probeVolume reads the magic at the start of dev.
+func probeVolume(dev Device) (VolumeKind, error) {
+	if (deviceIO{dev}).Size() < vhBlock {
+		return VolumeUnknown, fmt.Errorf("%w: device too small", ErrNoVolume)
+	}
+	var magic [8]byte
+	if _, err := (deviceIO{dev}).ReadAt(magic[:], 0); err != nil {
+		return VolumeUnknown, err
+	}
+	switch magic {
+	case magicBitLocker:
+		return BitLocker, nil
+	case magicDMCrypt:
+		return DMCrypt, nil
+	}
+	return VolumeUnknown, ErrNoVolume
+}
+
+func newVolume(dev Device, kind VolumeKind, codec volumeCodec, key []byte, off uint64) (*Volume, error) {
+	c, err := xts.New(key)
+	if err != nil {
+		return nil, fmt.Errorf("disk: %v", err)
+	}
+	v := &Volume{dev: dev, kind: kind, codec: codec, c: c, key: key, ss: dev.SectorSize(), offset: off}
+	v.sp, _ = dev.(sparse)
+	return v, nil
+}
+
+// Kind returns the flavour of the volume.
+func (v *Volume) Kind() VolumeKind { return v.kind }
+
+// SectorSize returns the sector size, that of the device.
+func (v *Volume) SectorSize() int { return v.ss }
+
+// Sectors returns the number of sectors of the volume: the device's less
+// the header area.
+func (v *Volume) Sectors() uint64 { return v.dev.Sectors() - v.offset }
+
+// String describes the volume without its key.
+func (v *Volume) String() string {
+	return fmt.Sprintf("Volume(%v, %d x %d bytes, REDACTED)", v.kind, v.Sectors(), v.ss)
+}
+
+// GoString describes the volume without its key.
+func (v *Volume) GoString() string { return v.String() }
+
+// Format prints String for every verb, so no verb reaches the volume key.
+func (v *Volume) Format(f fmt.State, verb rune) { io.WriteString(f, v.String()) }
+
+func (v *Volume) scratch() *layerScratch {
+	if s, ok := v.pool.Get().(*layerScratch); ok {
+		return s
+	}
+	return new(layerScratch)
+}
+
+// WriteSectors encrypts p and writes it to the device.
+func (v *Volume) WriteSectors(p []byte, first uint64) error {
+	if _, err := CheckIO(v.ss, v.Sectors(), p, first); err != nil {
+		return err
+	}
+	s := v.scratch()
+	defer v.pool.Put(s)
+	for len(p) > 0 {
+		n := min(len(p), layerChunk)
+		v.c.EncryptSectors(s.buf[:n], p[:n], v.ss, first)
+		if err := v.dev.WriteSectors(s.buf[:n], first+v.offset); err != nil {
+			return err
+		}
+		p = p[n:]
+		first += uint64(n / v.ss)
+	}
+	return nil
+}
+
+// ReadSectors reads and decrypts sectors. Sectors whose device sector was
+// never written read as zeros when the device can tell.
+func (v *Volume) ReadSectors(p []byte, first uint64) error {
+	if _, err := CheckIO(v.ss, v.Sectors(), p, first); err != nil {
+		return err
+	}
+	if err := v.dev.ReadSectors(p, first+v.offset); err != nil {
+		return err
+	}
+	if v.sp == nil {
+		v.c.DecryptSectors(p, p, v.ss, first)
+		return nil
+	}
+	s := v.scratch()
+	defer v.pool.Put(s)
+	for len(p) > 0 {
+		n := min(len(p), layerChunk)
+		k := uint64(n / v.ss)
+		v.sp.writtenBits(first+v.offset, k, s.bits[:])
+		for i := range k {
+			if s.bits[i/64]&(1<<(i%64)) != 0 {
+				sec := p[int(i)*v.ss : int(i+1)*v.ss]
+				v.c.Decrypt(sec, sec, first+i)
+			}
+		}
+		p = p[n:]
+		first += k
+	}
+	return nil
+}
+
+// NextWritten reports the next run of volume sectors whose device sectors
+// were ever written; on a device that cannot tell, every sector counts.
+func (v *Volume) NextWritten(from uint64) (first, n uint64, ok bool) {
+	if v.sp == nil {
+		return allWritten(v.Sectors(), from)
+	}
+	f, n, ok := v.sp.NextWritten(from + v.offset)
+	if !ok {
+		return 0, 0, false
+	}
+	return f - v.offset, n, true
+}
+
+func (v *Volume) writtenBits(first, n uint64, bits []uint64) {
+	if v.sp == nil {
+		setAllBits(n, bits)
+		return
+	}
+	v.sp.writtenBits(first+v.offset, n, bits)
+}
+
+// AddBEK adds a protector that opens the volume with bek (F83: re-key by
+// re-running enable with a new secret). It reads a 32-byte salt and a
+// 12-byte nonce from rand (nil means crypto/rand) and uses iterations of
+// PBKDF2 (zero means DefaultKDFIterations).
+func (v *Volume) AddBEK(rand io.Reader, bek []byte, iterations int) error {
+	if err := checkBEK(bek); err != nil {
+		return err
+	}
+	iter, err := VolumeConfig{KDFIterations: iterations}.iterations()
+	if err != nil {
+		return err
+	}
+	return v.codec.addKey(v.dev, v.key, bek, iter, randOrDefault(rand))
+}
+
+// RemoveBEK removes the protector that bek opens, so that bek no longer
+// opens the volume. It fails with [ErrWrongBEK] if no protector accepts it
+// and with [ErrProtectors] for the last one.
+func (v *Volume) RemoveBEK(bek []byte) error {
+	if err := checkBEK(bek); err != nil {
+		return err
+	}
+	return v.codec.removeKey(v.dev, bek)
+}
+
+// checkTailFree verifies that the last offset sectors of the device, which
+// in-place encryption pushes out, hold only zeros.
+func (v *Volume) checkTailFree() error {
+	n := v.dev.Sectors()
+	start := n - v.offset
+	buf := make([]byte, int(v.offset)*v.ss)
+	if err := v.dev.ReadSectors(buf, start); err != nil {
+		return err
+	}
+	if !isZero(buf) {
+		return fmt.Errorf("%w: the last %d bytes of the device hold data", ErrNoRoom, len(buf))
+	}
+	return nil
+}
+
+// encryptInPlace moves every written sector s of the device, encrypted, to
+// s+offset, from the last to the first so that nothing is overwritten
+// before it is read. Sector s is processed when it was written or when its
+// destination was (to overwrite what is there); the rest stays unwritten.
+func (v *Volume) encryptInPlace() error {
+	limit := v.Sectors() // sources are [0, limit)
+	var runs [][2]uint64
+	add := func(a, b uint64) {
+		b = min(b, limit)
+		if a < b {
+			runs = append(runs, [2]uint64{a, b})
+		}
+	}
+	if v.sp == nil {
+		add(0, limit)
+	} else {
+		for from := uint64(0); ; {
+			f, n, ok := v.sp.NextWritten(from)
+			if !ok {
+				break
+			}
+			add(f, f+n)
+			if f >= v.offset {
+				add(f-v.offset, f+n-v.offset)
+			} else if f+n > v.offset {
+				add(0, f+n-v.offset)
+			}
+			from = f + n
+		}
+	}
+	slices.SortFunc(runs, func(x, y [2]uint64) int {
+		switch {
+		case x[0] < y[0]:
+			return -1
+		case x[0] > y[0]:
+			return 1
+		}
+		return 0
+	})
+	merged := runs[:0]
+	for _, r := range runs {
+		if k := len(merged); k > 0 && r[0] <= merged[k-1][1] {
+			merged[k-1][1] = max(merged[k-1][1], r[1])
+			continue
+		}
+		merged = append(merged, r)
+	}
+	chunk := uint64(layerChunk / v.ss)
+	buf := make([]byte, layerChunk)
+	for i := len(merged) - 1; i >= 0; i-- {
+		a, b := merged[i][0], merged[i][1]
+		for b > a {
+			start := max(a, b-min(b-a, chunk))
+			p := buf[:int(b-start)*v.ss]
+			if err := v.dev.ReadSectors(p, start); err != nil {
+				return err
+			}
+			v.c.EncryptSectors(p, p, v.ss, start)
+			if err := v.dev.WriteSectors(p, start+v.offset); err != nil {
+				return err
+			}
+			b = start
+		}
+	}
+	return nil
+}
