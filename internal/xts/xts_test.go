@@ -125,7 +125,7 @@ func TestVectorsWycheproof(t *testing.T) {
 		TestGroups []struct {
 			KeySize, IvSize int
 			Tests           []struct {
-				TcID                    int
+				TcID                     int
 				Key, Iv, Msg, Ct, Result string
 			}
 		}
