@@ -337,11 +337,21 @@ func (a *Adapter) decrypt(ctx context.Context, name, version string, p azkeys.Ke
 }
 
 func (a *Adapter) backupKey(_ context.Context, name string, _ *azkeys.BackupKeyOptions) (azfake.Responder[azkeys.BackupKeyResponse], azfake.ErrorResponder) {
-	return refuse[azkeys.BackupKeyResponse](notImplemented("BackupKey"))
+	type R = azkeys.BackupKeyResponse
+	blob, err := a.c.BackupKey(name)
+	if err != nil {
+		return refuse[R](fromVault(err))
+	}
+	return ok(R{BackupKeyResult: azkeys.BackupKeyResult{Value: blob}})
 }
 
-func (a *Adapter) restoreKey(_ context.Context, _ azkeys.RestoreKeyParameters, _ *azkeys.RestoreKeyOptions) (azfake.Responder[azkeys.RestoreKeyResponse], azfake.ErrorResponder) {
-	return refuse[azkeys.RestoreKeyResponse](notImplemented("RestoreKey"))
+func (a *Adapter) restoreKey(_ context.Context, p azkeys.RestoreKeyParameters, _ *azkeys.RestoreKeyOptions) (azfake.Responder[azkeys.RestoreKeyResponse], azfake.ErrorResponder) {
+	type R = azkeys.RestoreKeyResponse
+	k, err := a.c.RestoreKey(p.KeyBackup)
+	if err != nil {
+		return refuse[R](fromVault(err))
+	}
+	return ok(R{KeyBundle: keyBundle(&k)})
 }
 
 func (a *Adapter) getKeyRotationPolicy(_ context.Context, name string, _ *azkeys.GetKeyRotationPolicyOptions) (azfake.Responder[azkeys.GetKeyRotationPolicyResponse], azfake.ErrorResponder) {
