@@ -230,7 +230,6 @@ func (s *Service) restoreMaterial(bv *backupVersion, id string, sku SKU) (*mater
 	}
 }
 
-
 // BackupKey returns an opaque, sealed blob holding every version of a key
 // with its attributes (F33, F36). It restores only into a vault of the same
 // subscription and geography. Keys with more than 500 versions cannot be
@@ -376,4 +375,3 @@ func (c *Client) RestoreSecret(blob []byte) (SecretProperties, error) {
 	k.ok(objectID(v.props.Name, "secrets", o.name, ""))
 	return secretProps(v, o, o.versions[len(o.versions)-1]), nil
 }
-

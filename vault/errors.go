@@ -72,12 +72,14 @@ var (
 	ErrImmutable = errors.New("vault: property cannot be changed")
 
 	// ErrOtherGeography reports a backup restored into a vault of another
-	// Azure geography (F33): code BadParameter, status 400.
-	ErrOtherGeography = errors.New("vault: backup belongs to another geography")
+	// Azure geography (F33): code BadParameter, status 400. It also matches
+	// [ErrBadParameter].
+	ErrOtherGeography error = &subError{msg: "vault: backup belongs to another geography", parent: ErrBadParameter}
 
 	// ErrOtherSubscription reports a backup restored into a vault of another
-	// subscription (F33): code BadParameter, status 400.
-	ErrOtherSubscription = errors.New("vault: backup belongs to another subscription")
+	// subscription (F33): code BadParameter, status 400. It also matches
+	// [ErrBadParameter].
+	ErrOtherSubscription error = &subError{msg: "vault: backup belongs to another subscription", parent: ErrBadParameter}
 
 	// ErrTooManyVersions reports a backup of an object with more than 500
 	// versions (F36): code BadParameter, status 400.

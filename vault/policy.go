@@ -41,9 +41,9 @@ type RotationPolicy struct {
 }
 
 const (
-	day             = 24 * time.Hour
-	policyMin       = 7 * day         // F14: at least 7 days after creation and before expiry
-	policyDurMax    = 100 * 365 * day // a bound, far beyond any real policy
+	day          = 24 * time.Hour
+	policyMin    = 7 * day         // F14: at least 7 days after creation and before expiry
+	policyDurMax = 100 * 365 * day // a bound, far beyond any real policy
 )
 
 func (p *RotationPolicy) check() *failure {
