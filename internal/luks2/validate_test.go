@@ -327,7 +327,7 @@ func TestArgumentErrors(t *testing.T) {
 		{"zero params", testKey(), []byte("p"), Params{}, testDevSize, seeded(1), ErrInvalid},
 		{"iterations", testKey(), []byte("p"), bad(func(p *Params) { p.Iterations = 999 }), testDevSize, seeded(1), ErrInvalid},
 		{"argon time", testKey(), []byte("p"), bad(func(p *Params) { p.KDF, p.TimeCost = Argon2id, 3 }), testDevSize, seeded(1), ErrInvalid},
-		{"argon memory", testKey(), []byte("p"), bad(func(p *Params) { p.KDF, p.MemoryKiB = Argon2id, 8 << 20 }), testDevSize, seeded(1), ErrInvalid},
+		{"argon memory", testKey(), []byte("p"), bad(func(p *Params) { p.KDF, p.MemoryKiB = Argon2id, 8<<20 }), testDevSize, seeded(1), ErrInvalid},
 		{"argon threads", testKey(), []byte("p"), bad(func(p *Params) { p.KDF, p.Threads = Argon2i, 17 }), testDevSize, seeded(1), ErrInvalid},
 		{"digest iterations", testKey(), []byte("p"), bad(func(p *Params) { p.DigestIterations = 1 }), testDevSize, seeded(1), ErrInvalid},
 		{"sector", testKey(), []byte("p"), bad(func(p *Params) { p.SectorSize = 1024 }), testDevSize, seeded(1), ErrInvalid},
