@@ -1,0 +1,269 @@
+package disk
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/atrest-sim/atrest/envelope"
+)
+
+// switchKEK is a KEK that a test can make unavailable, the way a disabled
+// vault key or a revoked disk encryption set identity is.
+type switchKEK struct {
+	*envelope.AESKEK
+	mu      sync.Mutex
+	down    error
+	unwraps int
+}
+
+var errDisabled = errors.New("test: key disabled")
+
+func (k *switchKEK) set(err error) { k.mu.Lock(); k.down = err; k.mu.Unlock() }
+
+func (k *switchKEK) Unwrap(w *envelope.Wrapped) (*envelope.DEK, error) {
+	k.mu.Lock()
+	err := k.down
+	k.unwraps++
+	k.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return k.AESKEK.Unwrap(w)
+}
+
+func newKEK(t testing.TB, seed uint64, id string) *switchKEK {
+	t.Helper()
+	k, err := envelope.GenerateAESKEK(envelope.NewSeededReader(seed), id, envelope.A256KW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &switchKEK{AESKEK: k}
+}
+
+func newManaged(t testing.TB, enc Encryption, pmk, cmk envelope.KEK) *Managed {
+	t.Helper()
+	cfg := ManagedConfig{SectorSize: 512, Sectors: 1 << 21, Encryption: enc, Rand: envelope.NewSeededReader(7)}
+	if pmk != nil {
+		cfg.PMK = pmk
+	}
+	if cmk != nil {
+		cfg.CMK = cmk
+	}
+	m, err := NewManaged(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+var secret = bytes.Repeat([]byte("customers.csv: alice,4111-1111; "), 64) // 2 KiB
+
+func TestManagedRoundTripAndRaw(t *testing.T) {
+	for _, enc := range []Encryption{EncryptionPlatformKey, EncryptionCustomerKey, EncryptionPlatformAndCustomerKeys} {
+		t.Run(enc.String(), func(t *testing.T) {
+			var pmk, cmk envelope.KEK
+			if enc != EncryptionCustomerKey {
+				pmk = newKEK(t, 1, "pmk/1")
+			}
+			if enc != EncryptionPlatformKey {
+				cmk = newKEK(t, 2, "https://v.vault/keys/des/1")
+			}
+			m := newManaged(t, enc, pmk, cmk)
+			if err := m.WriteSectors(secret, 100); err != nil {
+				t.Fatal(err)
+			}
+			got := make([]byte, len(secret)+512)
+			if err := m.ReadSectors(got, 100); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got[:len(secret)], secret) || !isZero(got[len(secret):]) {
+				t.Errorf("ReadSectors does not return what was written, then zeros")
+			}
+			raw := make([]byte, len(secret))
+			if err := m.Raw().ReadSectors(raw, 100); err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(raw, []byte("alice")) || bytes.Equal(raw, secret) {
+				t.Errorf("raw media holds plaintext")
+			}
+			if n := len(m.WrappedKeys()); n != len(enc.roles()) {
+				t.Errorf("WrappedKeys() has %d keys, want %d", n, len(enc.roles()))
+			}
+		})
+	}
+}
+
+func TestManagedConfigErrors(t *testing.T) {
+	k := newKEK(t, 1, "k/1")
+	for _, tc := range []struct {
+		name string
+		cfg  ManagedConfig
+		want error
+	}{
+		{"no encryption type", ManagedConfig{SectorSize: 512, Sectors: 8, PMK: k}, ErrKeyRole},
+		{"PMK without KEK", ManagedConfig{SectorSize: 512, Sectors: 8, Encryption: EncryptionPlatformKey}, ErrKeyRole},
+		{"CMK with PMK only", ManagedConfig{SectorSize: 512, Sectors: 8, Encryption: EncryptionCustomerKey, PMK: k}, ErrKeyRole},
+		{"double with one key", ManagedConfig{SectorSize: 512, Sectors: 8, Encryption: EncryptionPlatformAndCustomerKeys, CMK: k}, ErrKeyRole},
+		{"bad geometry", ManagedConfig{SectorSize: 520, Sectors: 8, Encryption: EncryptionPlatformKey, PMK: k}, ErrGeometry},
+	} {
+		if _, err := NewManaged(tc.cfg); !errors.Is(err, tc.want) {
+			t.Errorf("%s: NewManaged = %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestManagedKeyUnavailable models F47: with the customer key disabled and
+// the cache dropped, reads and writes fail naming the key, and nothing is
+// written; re-enabling the key brings the disk back.
+func TestManagedKeyUnavailable(t *testing.T) {
+	pmk, cmk := newKEK(t, 1, "pmk/1"), newKEK(t, 2, "https://v.vault/keys/des/3")
+	m := newManaged(t, EncryptionPlatformAndCustomerKeys, pmk, cmk)
+	if err := m.WriteSectors(secret, 0); err != nil {
+		t.Fatal(err)
+	}
+	cmk.set(errDisabled)
+	if !m.Unlocked() {
+		t.Fatalf("disk locked before Lock")
+	}
+	// Cached keys keep working until the service drops them.
+	if err := m.ReadSectors(make([]byte, 512), 0); err != nil {
+		t.Fatalf("read with cached keys = %v", err)
+	}
+	m.Lock()
+	written := m.Raw().Written()
+	for _, op := range []string{"read", "write", "unlock"} {
+		var err error
+		switch op {
+		case "read":
+			err = m.ReadSectors(make([]byte, 512), 0)
+		case "write":
+			err = m.WriteSectors(bytes.Repeat([]byte{9}, 4096), 4000)
+		case "unlock":
+			err = m.Unlock()
+		}
+		var ke *KeyError
+		if !errors.As(err, &ke) || !errors.Is(err, ErrKeyUnavailable) || !errors.Is(err, errDisabled) {
+			t.Fatalf("%s with disabled CMK = %v, want a *KeyError matching ErrKeyUnavailable and the KEK's error", op, err)
+		}
+		if ke.Op != op || ke.Role != CustomerKey || ke.KeyID != "https://v.vault/keys/des/3" {
+			t.Errorf("%s: KeyError = %+v, want op %q, customer key des/3", op, ke, op)
+		}
+	}
+	if w := m.Raw().Written(); w != written {
+		t.Errorf("failed write changed the media: %d sectors written, was %d", w, written)
+	}
+	cmk.set(nil)
+	got := make([]byte, len(secret))
+	if err := m.ReadSectors(got, 0); err != nil || !bytes.Equal(got, secret) {
+		t.Errorf("read after re-enabling = %v, equal %v", err, bytes.Equal(got, secret))
+	}
+	// Losing the platform key also stops a double-encrypted disk.
+	pmk.set(errDisabled)
+	if err := m.Unlock(); !errors.Is(err, errDisabled) {
+		t.Errorf("Unlock with the platform key down = %v", err)
+	} else if ke := (*KeyError)(nil); errors.As(err, &ke) && ke.Role != PlatformKey {
+		t.Errorf("KeyError.Role = %v, want platform", ke.Role)
+	}
+}
+
+// TestManagedRewrapNoReencryption rotates the customer key and checks that
+// no sector is encrypted again and the old KEK is no longer needed.
+func TestManagedRewrapNoReencryption(t *testing.T) {
+	old, next := newKEK(t, 2, "des/1"), newKEK(t, 3, "des/2")
+	m := newManaged(t, EncryptionCustomerKey, nil, old)
+	if err := m.WriteSectors(bytes.Repeat(secret, 64), 0); err != nil {
+		t.Fatal(err)
+	}
+	sealed := m.top.sealed.Load()
+	raw := m.Raw().Clone()
+	if err := m.Rewrap(CustomerKey, next); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.top.sealed.Load(); got != sealed {
+		t.Errorf("rotation encrypted %d sectors, want 0", got-sealed)
+	}
+	a, b := make([]byte, 4096), make([]byte, 4096)
+	raw.ReadSectors(a, 0)
+	m.Raw().ReadSectors(b, 0)
+	if !bytes.Equal(a, b) {
+		t.Errorf("rotation changed the media")
+	}
+	if w := m.WrappedKeys()[0].Wrapped.KeyID; w != "des/2" {
+		t.Errorf("wrapped key id = %q, want des/2", w)
+	}
+	old.set(errDisabled)
+	m.Lock()
+	if err := m.ReadSectors(b, 0); err != nil || !bytes.Equal(b, bytes.Repeat(secret, 64)[:4096]) {
+		t.Errorf("read after rotation with the old key disabled = %v", err)
+	}
+	if err := m.Rewrap(PlatformKey, next); !errors.Is(err, ErrKeyRole) {
+		t.Errorf("Rewrap(PlatformKey) on a CMK disk = %v, want ErrKeyRole", err)
+	}
+	// Rotation needs the current key: with it disabled nothing changes.
+	next.set(errDisabled)
+	if err := m.Rewrap(CustomerKey, old); !errors.Is(err, ErrKeyUnavailable) {
+		t.Errorf("Rewrap with the current key down = %v, want ErrKeyUnavailable", err)
+	}
+	if w := m.WrappedKeys()[0].Wrapped.KeyID; w != "des/2" {
+		t.Errorf("failed Rewrap changed the key to %q", w)
+	}
+}
+
+func TestManagedClone(t *testing.T) {
+	m := newManaged(t, EncryptionPlatformKey, newKEK(t, 1, "pmk/1"), nil)
+	m.WriteSectors(secret, 0)
+	c := m.Clone()
+	if c.Unlocked() {
+		t.Errorf("clone starts unlocked")
+	}
+	m.WriteSectors(make([]byte, 512), 0)
+	got := make([]byte, len(secret))
+	if err := c.ReadSectors(got, 0); err != nil || !bytes.Equal(got, secret) {
+		t.Errorf("clone read = %v, equal %v", err, bytes.Equal(got, secret))
+	}
+}
+
+// TestManagedTamper flips bits on the media: reads still work (XTS has no
+// integrity) and only the 16-byte block that was hit changes.
+func TestManagedTamper(t *testing.T) {
+	m := newManaged(t, EncryptionPlatformKey, newKEK(t, 1, "pmk/1"), nil)
+	m.WriteSectors(secret[:512], 3)
+	raw := make([]byte, 512)
+	m.Raw().ReadSectors(raw, 3)
+	raw[100] ^= 0x40
+	m.Raw().WriteSectors(raw, 3)
+	got := make([]byte, 512)
+	if err := m.ReadSectors(got, 3); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 512; i += 16 {
+		same := bytes.Equal(got[i:i+16], secret[i:i+16])
+		if same == (i == 96) {
+			t.Errorf("block at %d: unchanged = %v after flipping a bit in block 96", i, same)
+		}
+	}
+}
+
+func TestManagedRedacted(t *testing.T) {
+	dekBytes := bytes.Repeat([]byte{0xA5}, 32)
+	kek, err := envelope.NewAESKEK("pmk/1", envelope.A256KW, dekBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewManaged(ManagedConfig{SectorSize: 512, Sectors: 64, Encryption: EncryptionPlatformKey, PMK: kek,
+		Rand: bytes.NewReader(dekBytes)}) // the DEK is 0xA5 x 32 too
+	if err != nil {
+		t.Fatal(err)
+	}
+	ke := &KeyError{Op: "read", Role: PlatformKey, KeyID: "pmk/1", Err: errDisabled}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%x", "%s", "%d"} {
+		out := fmt.Sprintf(verb, m) + fmt.Sprintf(verb, ke) + fmt.Sprintf(verb, m.WrappedKeys())
+		if l := strings.ToLower(out); strings.Contains(l, "a5a5") || strings.Contains(out, "165 165") {
+			t.Errorf("Sprintf(%q) leaks key bytes: %.300s", verb, out)
+		}
+	}
+}
