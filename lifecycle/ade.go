@@ -1,0 +1,408 @@
+package lifecycle
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+
+	"github.com/atrest-sim/atrest/disk"
+	"github.com/atrest-sim/atrest/envelope"
+	"github.com/atrest-sim/atrest/vault"
+)
+
+// kdfIterations is the PBKDF2 iteration count of every ADE volume of the
+// simulation: small, because the strength of the derivation is not what a
+// simulation studies, and thousands of scenarios must run fast.
+const kdfIterations = 1000
+
+// adePlatformID is the principal through which the compute platform reads
+// BEK secrets and unwraps them with the KEK, at enable and at boot. Vaults
+// with enabledForDiskEncryption grant it access when ADE starts using them
+// (the simulation's model of that flag, F41).
+const adePlatformID = "Microsoft.Compute/AzureDiskEncryption"
+
+// secretBytes holds a BEK in memory (the BEK volume of a VM, F82) and
+// prints as redacted under every verb.
+type secretBytes struct{ b []byte }
+
+func (s *secretBytes) String() string             { return "BEK(REDACTED)" }
+func (s *secretBytes) GoString() string           { return "BEK(REDACTED)" }
+func (s secretBytes) Format(f fmt.State, _ rune) { io.WriteString(f, "BEK(REDACTED)") }
+
+// VolumeType is what ADE encrypts (F69).
+type VolumeType int
+
+// The volume types. The zero value is invalid.
+const (
+	VolumeUnknown VolumeType = iota
+	VolumeOS
+	VolumeData
+	VolumeAll
+)
+
+// String returns "OS", "Data" or "All".
+func (v VolumeType) String() string {
+	switch v {
+	case VolumeOS:
+		return "OS"
+	case VolumeData:
+		return "Data"
+	case VolumeAll:
+		return "All"
+	}
+	return "Unknown"
+}
+
+// ADESpec describes an Azure Disk Encryption enable (F63-F84).
+type ADESpec struct {
+	// Vault holds the BEK secret: same region and subscription as the VM
+	// (F68), with enabledForDiskEncryption (F41).
+	Vault string
+	// KEKID, when set, is the versioned URL of an RSA key in Vault that
+	// wraps the BEK (F65, F67).
+	KEKID string
+	// Volumes is OS, Data or All.
+	Volumes VolumeType
+	// EncryptFormatAll formats eligible Linux data volumes instead of
+	// encrypting them in place: their data is lost (F71); it also covers
+	// the Linux temp disk (F70).
+	EncryptFormatAll bool
+}
+
+// adeConfig is a VM's ADE state: where its BEK is and what it covers.
+type adeConfig struct {
+	spec     ADESpec
+	secret   string // secret name
+	secretID string // versioned secret id
+}
+
+// adeVol records the keys an ADE volume on a disk needs, as its BEK secret
+// and KEK were when the disk was encrypted or re-keyed.
+type adeVol struct {
+	kind     disk.VolumeKind
+	vault    string
+	secret   string
+	secretID string
+	kekID    string
+}
+
+func (c *adeConfig) coversTemp(os OS) bool {
+	return os == Windows && c.spec.Volumes == VolumeAll || os == Linux && c.spec.EncryptFormatAll
+}
+
+func (c *adeConfig) vol(os OS) *adeVol {
+	return &adeVol{kind: volumeKind(os), vault: c.spec.Vault, secret: c.secret, secretID: c.secretID, kekID: c.spec.KEKID}
+}
+
+func volumeKind(os OS) disk.VolumeKind {
+	if os == Windows {
+		return disk.BitLocker
+	}
+	return disk.DMCrypt
+}
+
+// adePlatform is the principal the platform uses to fetch BEKs.
+const adePlatform = adePlatformID
+
+// fetchBEK obtains a BEK as principal who: GetSecret, then UnwrapKey with
+// the KEK if the secret is wrapped (F65, F82).
+func (w *World) fetchBEK(op string, c *adeConfig, who string) (*secretBytes, error) {
+	return w.fetchVolBEK(op, c.vol(OSUnknown), who)
+}
+
+func (w *World) fetchVolBEK(op string, v *adeVol, who string) (*secretBytes, error) {
+	cl, _, err := w.client(who, v.vault)
+	if err != nil {
+		return nil, refuseCause(op, "F82", ErrBootFailure, "no access to the BEK's vault", err)
+	}
+	_, _, name, version, _ := vault.ParseID(v.secretID)
+	s, err := cl.GetSecret(name, version)
+	if err != nil {
+		return nil, refuseCause(op, "F82", ErrBootFailure, "the BEK secret cannot be read", err)
+	}
+	val := s.Value()
+	if v.kekID == "" {
+		return &secretBytes{b: val}, nil
+	}
+	kvn, _, kname, kver, _ := vault.ParseID(v.kekID)
+	kc, _, err := w.client(who, kvn)
+	if err != nil {
+		return nil, refuseCause(op, "F82", ErrBootFailure, "no access to the KEK's vault", err)
+	}
+	bek, err := kc.UnwrapKey(kname, kver, envelope.RSAOAEP, val)
+	clear(val)
+	if err != nil {
+		return nil, refuseCause(op, "F82", ErrBootFailure, "the KEK cannot unwrap the BEK", err)
+	}
+	return &secretBytes{b: bek}, nil
+}
+
+// ensureADEPlatform gives the platform principal access to a vault with
+// enabledForDiskEncryption (the model of F41).
+func (w *World) ensureADEPlatform(vaultName string) error {
+	if _, ok := w.principals[adePlatformID]; !ok {
+		if err := w.addPrincipal("EnableADE", adePlatformID, vault.KindService); err != nil {
+			return err
+		}
+	}
+	p := w.principals[adePlatformID]
+	for _, r := range []vault.Role{vault.RoleSecretsOfficer, vault.RoleCryptoUser} {
+		if indexOf(p.vaultRoles[vaultName], r) < 0 {
+			if err := w.AssignVaultRole(adePlatformID, vaultName, r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// EnableADE enables Azure Disk Encryption on a running VM: it creates a
+// BEK, stores it as a secret (wrapped by the KEK if given) with the tags of
+// F66, and encrypts the mounted volumes the spec covers (F69): in place, or
+// for Linux data volumes with EncryptFormatAll by formatting (F71). Volumes
+// already encrypted are never re-encrypted or formatted. It refuses what the
+// cloud refuses, naming the fact: F41, F53, F58, F64, F67, F68, F69, F72,
+// F73, F74, F75.
+func (w *World) EnableADE(vmName string, s ADESpec) error {
+	const op = "EnableADE"
+	vm, err := w.vm(op, vmName)
+	if err != nil {
+		return err
+	}
+	if err := w.checkADE(op, vm, s); err != nil {
+		return err
+	}
+	if err := w.ensureADEPlatform(s.Vault); err != nil {
+		return err
+	}
+	cfg := vm.ade
+	bek := vm.bek
+	if cfg == nil || cfg.spec.Vault != s.Vault || cfg.spec.KEKID != s.KEKID {
+		// A new BEK (first enable, or a re-key with another vault or KEK, F83).
+		b := make([]byte, 32)
+		if _, err := io.ReadFull(w.rand, b); err != nil {
+			return err
+		}
+		nb := &secretBytes{b: []byte(hex.EncodeToString(b))}
+		clear(b)
+		name, id, err := w.storeBEK(op, vm, s, nb)
+		if err != nil {
+			return err
+		}
+		// Re-key existing volumes: add the new BEK, remove the old (F83).
+		for _, dn := range vm.disks() {
+			d := w.disks[dn]
+			if d.ade == nil || vm.guest[dn] == nil || vm.guest[dn].vol == nil {
+				continue
+			}
+			if err := vm.guest[dn].vol.AddBEK(w.rand, nb.b, kdfIterations); err != nil {
+				return refuseCause(op, "F83", ErrState, "re-keying "+dn, err)
+			}
+			_ = vm.guest[dn].vol.RemoveBEK(bek.b)
+		}
+		cfg = &adeConfig{spec: s, secret: name, secretID: id}
+		bek = nb
+		for _, dn := range vm.disks() {
+			if w.disks[dn].ade != nil {
+				w.disks[dn].ade = cfg.vol(vm.image.OS)
+			}
+		}
+	} else {
+		cfg = &adeConfig{spec: s, secret: cfg.secret, secretID: cfg.secretID}
+	}
+	vm.ade, vm.bek, vm.everADE = cfg, bek, true
+	for _, dn := range vm.disks() {
+		d := w.disks[dn]
+		if d.ade != nil || vm.guest[dn] == nil { // already encrypted, or unmounted (F69)
+			continue
+		}
+		if d.os && s.Volumes == VolumeData || !d.os && s.Volumes == VolumeOS {
+			continue
+		}
+		if err := w.encryptDisk(op, vm, d, bek, !d.os && s.EncryptFormatAll); err != nil {
+			return err
+		}
+	}
+	if vm.temp != nil && cfg.coversTemp(vm.image.OS) && (vm.guest[TempDisk] == nil || vm.guest[TempDisk].vol == nil) {
+		// The temp disk is reformatted and encrypted (F70): contents lost.
+		vm.temp.Reset()
+		if err := w.newTemp(vm, bek); err != nil {
+			return refuseCause(op, "F70", ErrState, "temp disk", err)
+		}
+		g, err := w.mountTemp(vm, bek)
+		if err != nil {
+			return refuseCause(op, "F70", ErrState, "temp disk", err)
+		}
+		vm.guest[TempDisk] = g
+	}
+	return nil
+}
+
+// encryptDisk turns a mounted volume into an ADE volume and remounts it.
+func (w *World) encryptDisk(op string, vm *vmState, d *diskState, bek *secretBytes, format bool) error {
+	mode := disk.EncryptInPlace
+	if format {
+		mode = disk.EncryptFormatAll
+	}
+	v, err := disk.EncryptVolume(d.m, bek.b, disk.VolumeConfig{Kind: volumeKind(vm.image.OS), Mode: mode, KDFIterations: kdfIterations, Rand: w.rand})
+	if err != nil {
+		return refuseCause(op, "F71", ErrState, "encrypting "+d.name, err)
+	}
+	var fs *disk.FileSystem
+	if format {
+		fs, err = disk.Format(v, nil)
+		if len(d.files.files) > 0 {
+			d.files.lost = "F71"
+		}
+	} else {
+		fs, err = disk.Mount(v)
+	}
+	if err != nil {
+		return refuseCause(op, "F71", ErrState, "mounting the encrypted volume of "+d.name, err)
+	}
+	d.ade, d.everADE = vm.ade.vol(vm.image.OS), true
+	vm.guest[d.name] = &gmount{vol: v, fs: fs}
+	return nil
+}
+
+// storeBEK writes the BEK secret with the F66 tags, wrapped by the KEK if
+// the spec has one, and returns the secret's name and versioned id.
+func (w *World) storeBEK(op string, vm *vmState, s ADESpec, bek *secretBytes) (string, string, error) {
+	var g [16]byte
+	if _, err := io.ReadFull(w.rand, g[:]); err != nil {
+		return "", "", err
+	}
+	name := hex.EncodeToString(g[:])
+	tags := map[string]string{"MachineName": vm.spec.Name}
+	if vm.image.OS == Windows {
+		tags["DiskEncryptionKeyFileName"] = name + ".BEK"
+	} else {
+		tags["LinuxPassPhraseFileName"] = "LinuxPassPhraseFileName"
+	}
+	val := append([]byte(nil), bek.b...)
+	ct := "BEK"
+	if s.KEKID != "" {
+		_, _, kname, kver, _ := vault.ParseID(s.KEKID)
+		kc, _, err := w.client(adePlatformID, s.Vault)
+		if err != nil {
+			return "", "", err
+		}
+		res, err := kc.WrapKey(kname, kver, envelope.RSAOAEP, val)
+		clear(val)
+		if err != nil {
+			return "", "", refuseCause(op, "F67", ErrKeyUnavailable, "wrapping the BEK with the KEK", err)
+		}
+		val = res.Result
+		ct = "Wrapped BEK"
+		tags["DiskEncryptionKeyEncryptionAlgorithm"] = string(envelope.RSAOAEP)
+		tags["DiskEncryptionKeyEncryptionKeyURL"] = s.KEKID
+	}
+	c, _, err := w.client(adePlatformID, s.Vault)
+	if err != nil {
+		return "", "", err
+	}
+	sp, err := c.SetSecret(name, val, vault.SetSecretOptions{ContentType: ct, Tags: tags})
+	clear(val)
+	if err != nil {
+		return "", "", refuseCause(op, "F65", ErrForbidden, "storing the BEK secret", err)
+	}
+	w.secrets[keyRef(s.Vault, name)] = &secretModel{vault: s.Vault, name: name, versions: []*keyVer{{id: sp.ID, version: sp.Version, enabled: true}}}
+	return name, sp.ID, nil
+}
+
+// checkADE applies the refusals of ADE enable.
+func (w *World) checkADE(op string, vm *vmState, s ADESpec) error {
+	im := vm.image
+	encOS := s.Volumes == VolumeOS || s.Volumes == VolumeAll
+	if s.Volumes < VolumeOS || s.Volumes > VolumeAll {
+		return refuse(op, "F69", ErrInvalid, "volume type must be OS, Data or All")
+	}
+	if vm.state != Running {
+		return refuse(op, "F63", ErrState, "ADE runs as an extension inside the running guest")
+	}
+	if !w.Now().Before(w.opts.ADERetirement) {
+		return refuse(op, "F64", ErrNotSupported, "Azure Disk Encryption is retired")
+	}
+	if vm.eah {
+		return refuse(op, "F58", ErrEncryptionConflict, "ADE cannot be enabled on a VM with encryption at host")
+	}
+	for _, dn := range vm.disks() {
+		d := w.disks[dn]
+		if d.des != "" && (d.os && encOS || !d.os && s.Volumes != VolumeOS) {
+			return refuse(op, "F53", ErrEncryptionConflict, "disk "+dn+" uses a customer-managed key; ADE and CMK exclude each other")
+		}
+	}
+	switch {
+	case im.ADE == ADENone:
+		return refuse(op, "F74", ErrNotSupported, fmt.Sprintf("%s %s is not on the ADE support list", im.Distro, im.Version))
+	case im.ADE == ADEDataOnly && encOS:
+		return refuse(op, "F74", ErrNotSupported, fmt.Sprintf("%s %s supports ADE on data volumes only", im.Distro, im.Version))
+	case im.Source == Custom && im.OS == Linux:
+		return refuse(op, "F75", ErrNotSupported, "ADE cannot be applied to custom Linux images")
+	case im.Source == Custom && !w.opts.ADEWindowsCustomImages:
+		return refuse(op, "F75", ErrNotSupported, "ADE on Windows custom images is switched off (Options.ADEWindowsCustomImages)")
+	}
+	if why := adeSizeRefusal(vm.size); why != "" {
+		return refuse(op, "F73", ErrNotSupported, vm.size.Name+": "+why)
+	}
+	alreadyOS := w.disks[vm.osDisk].ade != nil
+	if need := adeMemoryNeedGB(im.OS, encOS && !alreadyOS, im.RootUsageGB); vm.size.MemoryGB < need {
+		return refuse(op, "F72", ErrInsufficientMemory, fmt.Sprintf("%s has %d GB; ADE needs %d GB here", vm.size.Name, vm.size.MemoryGB, need))
+	}
+	if im.OS == Windows && s.Volumes == VolumeData && !alreadyOS {
+		return refuse(op, "F69", ErrNotSupported, "Windows cannot encrypt data volumes without first encrypting the OS volume")
+	}
+	if im.OS == Windows && s.EncryptFormatAll {
+		return refuse(op, "F71", ErrNotSupported, "EncryptFormatAll is for Linux data volumes")
+	}
+	vmod, ok := w.vaults[s.Vault]
+	if !ok {
+		return refuse(op, "", ErrNotFound, "vault "+s.Vault)
+	}
+	switch {
+	case vmod.spec.Region != vm.spec.Region:
+		return refuse(op, "F68", ErrRegionMismatch, "the key vault must be in the VM's region")
+	case vmod.spec.Subscription != vm.spec.Subscription:
+		return refuse(op, "F68", ErrSubscriptionMismatch, "the key vault must be in the VM's subscription")
+	case !vmod.spec.EnabledForDiskEncryption:
+		return refuse(op, "F41", ErrVaultConfig, "the vault is not enabled for disk encryption")
+	}
+	if s.KEKID != "" {
+		vn, coll, _, version, err := vault.ParseID(s.KEKID)
+		if err != nil || coll != "keys" || version == "" {
+			return refuse(op, "F67", ErrInvalid, "the KEK URL must be a versioned key URL")
+		}
+		if vn != s.Vault {
+			return refuse(op, "F67", ErrInvalid, "the KEK must be in the BEK's vault in this simulation")
+		}
+		km, _, err := w.lookupKeyID(op, s.KEKID)
+		if err != nil {
+			return err
+		}
+		if km.kty != vault.KeyTypeRSA && km.kty != vault.KeyTypeRSAHSM {
+			return refuse(op, "F67", ErrUnsupportedKey, "the KEK must be an RSA key")
+		}
+		if im.OS == Windows && km.bits == 2048 && (im.Version == "2022" || im.Version == "11") {
+			return refuse(op, "F67", ErrUnsupportedKey, "BitLocker on Windows Server 2022 and Windows 11 does not work with RSA 2048 KEKs")
+		}
+	}
+	return nil
+}
+
+// hostKey returns the key the host encrypts a VM's temp disk with (F57):
+// a per-VM DEK wrapped by the region's platform key, drawn on first use.
+func (w *World) hostKey(vm *vmState, pmk *envelope.AESKEK) (*envelope.DEK, error) {
+	if vm.hostKey == nil {
+		dek, err := envelope.GenerateDEK(w.rand)
+		if err != nil {
+			return nil, err
+		}
+		wr, err := pmk.Wrap(dek)
+		if err != nil {
+			return nil, err
+		}
+		vm.hostKey = wr
+		return dek, nil
+	}
+	return pmk.Unwrap(vm.hostKey)
+}
