@@ -143,7 +143,7 @@ func TestFSErrors(t *testing.T) {
 		{"trailing slash", func() error { return f.WriteFile("/d/x/", nil) }, ErrInvalidPath},
 		{"dot", func() error { return f.MkdirAll("/d/.") }, ErrInvalidPath},
 		{"dotdot", func() error { _, err := f.ReadFile("/d/../d/file"); return err }, ErrInvalidPath},
-		{"long name", func() error { return f.WriteFile("/" + long, nil) }, ErrInvalidPath},
+		{"long name", func() error { return f.WriteFile("/"+long, nil) }, ErrInvalidPath},
 		{"NUL", func() error { return f.WriteFile("/a\x00b", nil) }, ErrInvalidPath},
 		{"bad UTF-8", func() error { return f.WriteFile("/a\xffb", nil) }, ErrInvalidPath},
 		{"long path", func() error { return f.MkdirAll(strings.Repeat("/abcdefg", 513)) }, ErrInvalidPath},

@@ -191,7 +191,9 @@ func vhdChecksum(b []byte) uint32 {
 // "conectix" cookie, the checksum, the features (bit 0x2 set, no unknown
 // bit), version 1.0, data offset all ones, disk type 2 (fixed), a current
 // size that is a positive multiple of 512, a geometry that fits in the
-// current size (heads 1-16, sectors per track 1-255), saved state 0 or 1.
+// current size (heads 1-16, sectors per track 1-255; the maximum geometry
+// 65535/16/255 is accepted whatever the size, as qemu writes it with
+// force_size to mean "use the current size"), saved state 0 or 1.
 // Reserved bytes are not checked (other writers may use them). Anything
 // else fails with an error matching [ErrBadVHD]. ParseVHDFooter never
 // panics and allocates nothing proportional to the input.
@@ -234,7 +236,7 @@ func ParseVHDFooter(b []byte) (VHDFooter, error) {
 		return VHDFooter{}, fmt.Errorf("%w: data offset %#x on a fixed disk", ErrBadVHD, f.DataOffset)
 	case f.CurrentSize == 0 || f.CurrentSize%vhdSectorSize != 0 || f.CurrentSize > math.MaxInt64-vhdFooterSize:
 		return VHDFooter{}, fmt.Errorf("%w: current size %d is not a positive multiple of 512", ErrBadVHD, f.CurrentSize)
-	case f.Heads == 0 || f.Heads > 16 || f.SectorsPerTrack == 0 || chs > f.CurrentSize:
+	case f.Heads == 0 || f.Heads > 16 || f.SectorsPerTrack == 0 || (chs > f.CurrentSize && chs != vhdMaxGeometrySectors*vhdSectorSize):
 		return VHDFooter{}, fmt.Errorf("%w: geometry %d/%d/%d does not fit %d bytes", ErrBadVHD, f.Cylinders, f.Heads, f.SectorsPerTrack, f.CurrentSize)
 	case b[84] > 1:
 		return VHDFooter{}, fmt.Errorf("%w: saved state %d", ErrBadVHD, b[84])
