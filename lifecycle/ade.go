@@ -25,8 +25,8 @@ const adePlatformID = "Microsoft.Compute/AzureDiskEncryption"
 // prints as redacted under every verb.
 type secretBytes struct{ b []byte }
 
-func (s *secretBytes) String() string             { return "BEK(REDACTED)" }
-func (s *secretBytes) GoString() string           { return "BEK(REDACTED)" }
+func (s *secretBytes) String() string            { return "BEK(REDACTED)" }
+func (s *secretBytes) GoString() string          { return "BEK(REDACTED)" }
 func (s secretBytes) Format(f fmt.State, _ rune) { io.WriteString(f, "BEK(REDACTED)") }
 
 // VolumeType is what ADE encrypts (F69).
@@ -250,7 +250,7 @@ func (w *World) encryptDisk(op string, vm *vmState, d *diskState, bek *secretByt
 	}
 	var fs *disk.FileSystem
 	if format {
-		fs, err = disk.Format(v, nil)
+		fs, err = formatFS(v)
 		if len(d.files.files) > 0 {
 			d.files.lost = "F71"
 		}

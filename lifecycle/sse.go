@@ -52,11 +52,11 @@ type desKEK struct {
 
 var _ envelope.KEK = (*desKEK)(nil)
 
-func (k *desKEK) KeyID() string                    { return k.inner.KeyID() }
-func (k *desKEK) Algorithm() envelope.Algorithm    { return k.inner.Algorithm() }
+func (k *desKEK) KeyID() string                                     { return k.inner.KeyID() }
+func (k *desKEK) Algorithm() envelope.Algorithm                     { return k.inner.Algorithm() }
 func (k *desKEK) Wrap(dek *envelope.DEK) (*envelope.Wrapped, error) { return k.inner.Wrap(dek) }
-func (k *desKEK) String() string                   { return "desKEK(" + k.d.spec.Name + ")" }
-func (k *desKEK) GoString() string                 { return k.String() }
+func (k *desKEK) String() string                                    { return "desKEK(" + k.d.spec.Name + ")" }
+func (k *desKEK) GoString() string                                  { return k.String() }
 
 // Unwrap refuses an expired key version before asking the vault.
 func (k *desKEK) Unwrap(wr *envelope.Wrapped) (*envelope.DEK, error) {
@@ -321,9 +321,9 @@ func (w *World) newManaged(op string, s DiskSpec) (*disk.Managed, error) {
 		if s.Ultra && d.spec.Double {
 			return nil, refuse(op, "F55", ErrNotSupported, "double encryption is not supported on Ultra or Premium SSD v2 disks")
 		}
-		cfg.Encryption = disk.EncryptionCustomerKey
+		cfg.Encryption, cfg.PMK = disk.EncryptionCustomerKey, nil
 		if d.spec.Double {
-			cfg.Encryption = disk.EncryptionPlatformAndCustomerKeys
+			cfg.Encryption, cfg.PMK = disk.EncryptionPlatformAndCustomerKeys, pmk
 		}
 		cfg.CMK = d.kek
 	}
@@ -453,4 +453,42 @@ func copyWritten(dst, src interface {
 		s = first
 	}
 	return nil
+}
+
+// reserveMiB is the room a guest leaves at the end of a volume when it
+// creates a file system, so that ADE can later encrypt it in place (the
+// header needs room, as cryptsetup's --reduce-device-size does).
+const reserveMiB = 2
+
+// partition is the first n sectors of a device.
+type partition struct {
+	disk.Device
+	n uint64
+}
+
+func (p partition) Sectors() uint64 { return p.n }
+func (p partition) ReadSectors(b []byte, first uint64) error {
+	if _, err := disk.CheckIO(p.SectorSize(), p.n, b, first); err != nil {
+		return err
+	}
+	return p.Device.ReadSectors(b, first)
+}
+func (p partition) WriteSectors(b []byte, first uint64) error {
+	if _, err := disk.CheckIO(p.SectorSize(), p.n, b, first); err != nil {
+		return err
+	}
+	return p.Device.WriteSectors(b, first)
+}
+
+// formatFS creates the guest's file system on dev, leaving reserveMiB free
+// at the end.
+func formatFS(dev disk.Device) (*disk.FileSystem, error) {
+	r := uint64(reserveMiB<<20) / uint64(dev.SectorSize())
+	if dev.Sectors() <= 2*r {
+		return nil, fmt.Errorf("lifecycle: device too small for a file system")
+	}
+	if _, err := disk.Format(partition{dev, dev.Sectors() - r}, nil); err != nil {
+		return nil, err
+	}
+	return disk.Mount(dev)
 }

@@ -144,7 +144,7 @@ func (w *World) CreateVM(s VMSpec) error {
 		}
 		d.files = im.files.clone()
 	} else {
-		fs, err := disk.Format(m, nil)
+		fs, err := formatFS(m)
 		if err != nil {
 			return refuseCause(op, "", ErrInvalid, "formatting the OS disk", err)
 		}
@@ -297,7 +297,7 @@ func (w *World) mountDisk(op string, d *diskState, bek *secretBytes) (*gmount, e
 	}
 	fs, err := disk.Mount(dev)
 	if errors.Is(err, disk.ErrNoFileSystem) && !d.os {
-		fs, err = disk.Format(dev, nil) // a new data disk: the guest creates a file system
+		fs, err = formatFS(dev) // a new data disk: the guest creates a file system
 	}
 	if err != nil {
 		return nil, refuseCause(op, "", ErrState, "disk "+d.name+": mounting", err)
@@ -330,7 +330,7 @@ func (w *World) newTemp(vm *vmState, bek *secretBytes) error {
 		}
 		dev = v
 	}
-	_, err = disk.Format(dev, nil)
+	_, err = formatFS(dev)
 	return err
 }
 
