@@ -13,12 +13,13 @@ import (
 	"github.com/atrest-sim/atrest/envelope"
 )
 
-// The volume header of this package (version 1), written at byte 0 of the
-// device by the BitLocker-like flavour, and by the dm-crypt-like flavour
-// until it moves to LUKS2. All integers are big-endian.
+// The volume header of the BitLocker-like flavour (version 1), written at
+// byte 0 of the device. It is this package's own format, not BitLocker's
+// (whose FVE metadata is undocumented); the dm-crypt-like flavour uses real
+// LUKS2 instead (guest_luks2.go). All integers are big-endian.
 //
 //	off  size  field
-//	0    8     magic: "-ATBLK-\x01" (BitLocker-like) or "-ATDMC-\x01" (dm-crypt-like)
+//	0    8     magic: "-ATBLK-\x01"
 //	8    2     version: 1
 //	10   2     cipher: 1 = XTS-AES-256, sector number as tweak (aes-xts-plain64)
 //	12   4     sector size: 512 or 4096, that of the device
@@ -57,16 +58,13 @@ const (
 	protectorInfo  = "atrest/disk: volume key protector, v1"
 )
 
-var (
-	magicBitLocker = [8]byte{'-', 'A', 'T', 'B', 'L', 'K', '-', 1}
-	magicDMCrypt   = [8]byte{'-', 'A', 'T', 'D', 'M', 'C', '-', 1}
-)
+var magicBitLocker = [8]byte{'-', 'A', 'T', 'B', 'L', 'K', '-', 1}
 
 // isOwnVolumeHeader reports whether b starts with the magic of a volume
 // header of this package; the file system uses it to say "encrypted volume"
 // rather than "no file system".
 func isOwnVolumeHeader(b []byte) bool {
-	return bytes.HasPrefix(b, magicBitLocker[:]) || bytes.HasPrefix(b, magicDMCrypt[:])
+	return bytes.HasPrefix(b, magicBitLocker[:])
 }
 
 type vhProtector struct {
@@ -90,7 +88,7 @@ func parseVolumeHeader(b []byte) (*volumeHeader, error) {
 	b = b[:vhBlock]
 	h := &volumeHeader{}
 	copy(h.magic[:], b)
-	if h.magic != magicBitLocker && h.magic != magicDMCrypt {
+	if h.magic != magicBitLocker {
 		return nil, ErrNoVolume
 	}
 	sum := sha256.Sum256(b[:vhSumOff])
@@ -220,6 +218,9 @@ func (h *volumeHeader) open(bek []byte) ([]byte, int, error) {
 
 // ownCodec stores volumes under the header above.
 type ownCodec struct{ magic [8]byte }
+
+func (ownCodec) dataOffset(int) uint64 { return vhDataOffset }
+func (ownCodec) tweakScale(int) uint64 { return 1 }
 
 func (c ownCodec) format(dev Device, volumeKey, bek []byte, iter int, rand io.Reader) (uint64, error) {
 	h := &volumeHeader{magic: c.magic, sectorSize: uint32(dev.SectorSize())}

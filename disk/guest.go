@@ -93,6 +93,12 @@ type VolumeConfig struct {
 
 // volumeCodec writes and reads the header of one volume flavour.
 type volumeCodec interface {
+	// dataOffset is the size in bytes of the header area on a device of
+	// sectors of ss bytes.
+	dataOffset(ss int) uint64
+	// tweakScale is what a volume sector number is multiplied by to give
+	// its XTS tweak.
+	tweakScale(ss int) uint64
 	// format writes a header protecting volumeKey under bek and returns
 	// the data offset in bytes.
 	format(dev Device, volumeKey, bek []byte, iter int, rand io.Reader) (uint64, error)
@@ -107,17 +113,19 @@ func codecFor(k VolumeKind) volumeCodec {
 	case BitLocker:
 		return ownCodec{magicBitLocker}
 	case DMCrypt:
-		return ownCodec{magicDMCrypt}
+		return luksCodec{}
 	}
 	return nil
 }
 
 // Volume is a guest volume encrypted by Azure Disk Encryption (F63-F84):
-// XTS-AES-256 with a 512-bit volume key, volume sector s encrypted with
-// tweak s (aes-xts-plain64) and stored at device sector s plus the data
-// offset. The header at the start of the device records the cipher and the
-// protectors of the volume key; opening needs a BEK that one of them
-// accepts. A Volume is a [Device] of the plaintext sectors and is safe for
+// XTS-AES-256 with a 512-bit volume key, volume sector s stored at device
+// sector s plus the data offset and encrypted with the sector number as
+// tweak (aes-xts-plain64; for LUKS2 the number counts 512-byte units, as
+// dm-crypt does, so 4096-byte sector s uses tweak 8s). The header at the
+// start of the device records the cipher and the protectors of the volume
+// key: a real LUKS2 header for [DMCrypt], this package's own header for
+// [BitLocker]. Opening needs a BEK that one of the protectors accepts. A Volume is a [Device] of the plaintext sectors and is safe for
 // concurrent use if its device is.
 type Volume struct {
 	dev    Device
@@ -128,6 +136,7 @@ type Volume struct {
 	key    []byte // the volume key, for AddBEK; never printed
 	ss     int
 	offset uint64 // data offset in sectors
+	scale  uint64 // tweak of sector s is s*scale
 	pool   sync.Pool
 }
 
@@ -157,7 +166,7 @@ func EncryptVolume(dev Device, bek []byte, cfg VolumeConfig) (*Volume, error) {
 		return nil, err
 	}
 	ss := dev.SectorSize()
-	off := uint64(vhDataOffset / ss)
+	off := codec.dataOffset(ss) / uint64(ss)
 	if dev.Sectors() <= 2*off {
 		return nil, fmt.Errorf("%w: device of %d sectors is too small for a volume", ErrVolumeConfig, dev.Sectors())
 	}
@@ -196,7 +205,8 @@ func EncryptVolume(dev Device, bek []byte, cfg VolumeConfig) (*Volume, error) {
 // area's size and returns its bytes.
 func prepareHeader(codec volumeCodec, dev Device, key, bek []byte, iter int, rand io.Reader) ([]byte, error) {
 	ss := dev.SectorSize()
-	scratch, err := NewMedia(ss, uint64(vhDataOffset/ss)+1)
+	size := codec.dataOffset(ss)
+	scratch, err := NewMedia(ss, size/uint64(ss)+1)
 	if err != nil {
 		return nil, err
 	}
@@ -204,10 +214,10 @@ func prepareHeader(codec volumeCodec, dev Device, key, bek []byte, iter int, ran
 	if err != nil {
 		return nil, err
 	}
-	if off != vhDataOffset {
+	if off != size {
 		return nil, fmt.Errorf("%w: data offset %d", ErrVolumeHeader, off)
 	}
-	hdr := make([]byte, vhDataOffset)
+	hdr := make([]byte, size)
 	if err := scratch.ReadSectors(hdr, 0); err != nil {
 		return nil, err
 	}
@@ -268,11 +278,11 @@ func probeVolume(dev Device) (VolumeKind, error) {
 	if _, err := (deviceIO{dev}).ReadAt(magic[:], 0); err != nil {
 		return VolumeUnknown, err
 	}
-	switch magic {
-	case magicBitLocker:
+	switch {
+	case magic == magicBitLocker:
 		return BitLocker, nil
-	case magicDMCrypt:
-		return DMCrypt, nil
+	case string(magic[:6]) == "LUKS\xba\xbe" || string(magic[:6]) == "SKUL\xba\xbe":
+		return DMCrypt, nil // a primary or a secondary LUKS2 header
 	}
 	return VolumeUnknown, ErrNoVolume
 }
@@ -282,7 +292,8 @@ func newVolume(dev Device, kind VolumeKind, codec volumeCodec, key []byte, off u
 	if err != nil {
 		return nil, fmt.Errorf("disk: %v", err)
 	}
-	v := &Volume{dev: dev, kind: kind, codec: codec, c: c, key: key, ss: dev.SectorSize(), offset: off}
+	ss := dev.SectorSize()
+	v := &Volume{dev: dev, kind: kind, codec: codec, c: c, key: key, ss: ss, offset: off, scale: codec.tweakScale(ss)}
 	v.sp, _ = dev.(sparse)
 	return v, nil
 }
@@ -324,7 +335,7 @@ func (v *Volume) WriteSectors(p []byte, first uint64) error {
 	defer v.pool.Put(s)
 	for len(p) > 0 {
 		n := min(len(p), layerChunk)
-		v.c.EncryptSectors(s.buf[:n], p[:n], v.ss, first)
+		v.encrypt(s.buf[:n], p[:n], first)
 		if err := v.dev.WriteSectors(s.buf[:n], first+v.offset); err != nil {
 			return err
 		}
@@ -332,6 +343,18 @@ func (v *Volume) WriteSectors(p []byte, first uint64) error {
 		first += uint64(n / v.ss)
 	}
 	return nil
+}
+
+// encrypt encrypts whole sectors of src into dst, the first being volume
+// sector first.
+func (v *Volume) encrypt(dst, src []byte, first uint64) {
+	if v.scale == 1 {
+		v.c.EncryptSectors(dst, src, v.ss, first)
+		return
+	}
+	for i := 0; i < len(src); i += v.ss {
+		v.c.Encrypt(dst[i:i+v.ss], src[i:i+v.ss], (first+uint64(i/v.ss))*v.scale)
+	}
 }
 
 // ReadSectors reads and decrypts sectors. Sectors whose device sector was
@@ -344,7 +367,9 @@ func (v *Volume) ReadSectors(p []byte, first uint64) error {
 		return err
 	}
 	if v.sp == nil {
-		v.c.DecryptSectors(p, p, v.ss, first)
+		for i := 0; i < len(p); i += v.ss {
+			v.c.Decrypt(p[i:i+v.ss], p[i:i+v.ss], (first+uint64(i/v.ss))*v.scale)
+		}
 		return nil
 	}
 	s := v.scratch()
@@ -356,7 +381,7 @@ func (v *Volume) ReadSectors(p []byte, first uint64) error {
 		for i := range k {
 			if s.bits[i/64]&(1<<(i%64)) != 0 {
 				sec := p[int(i)*v.ss : int(i+1)*v.ss]
-				v.c.Decrypt(sec, sec, first+i)
+				v.c.Decrypt(sec, sec, (first+i)*v.scale)
 			}
 		}
 		p = p[n:]
@@ -483,7 +508,7 @@ func (v *Volume) encryptInPlace() error {
 			if err := v.dev.ReadSectors(p, start); err != nil {
 				return err
 			}
-			v.c.EncryptSectors(p, p, v.ss, start)
+			v.encrypt(p, p, start)
 			if err := v.dev.WriteSectors(p, start+v.offset); err != nil {
 				return err
 			}
