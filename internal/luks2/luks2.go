@@ -313,13 +313,20 @@ func Format(dev Device, volumeKey, passphrase []byte, p Params, rand io.Reader) 
 			"keyslots_size": fmt.Sprint(p.KeyslotsSize),
 		},
 	}
+	next, err := h.prepare(dev, doc)
+	if err != nil {
+		return nil, err
+	}
 	if err := wipe(dev, 2*hdrSize, p.KeyslotsSize); err != nil {
 		return nil, err
 	}
 	if err := writeFull(dev, area, ks.areaOffset); err != nil {
 		return nil, err
 	}
-	return h.commit(dev, doc)
+	if err := next.write(dev); err != nil {
+		return nil, err
+	}
+	return next, nil
 }
 
 // formatUUID renders 16 random bytes as a version 4 UUID string.
@@ -342,10 +349,9 @@ func wipe(dev Device, off, n int64) error {
 	return nil
 }
 
-// commit encodes doc as the next metadata version of h (sequence number
-// plus one), validates it as a reader would, and writes the secondary then
-// the primary copy. It returns the header of what was written.
-func (h *Header) commit(dev Device, doc map[string]any) (*Header, error) {
+// prepare encodes doc as the next metadata version of h (sequence number
+// plus one) and validates it as a reader would, before anything is written.
+func (h *Header) prepare(dev Device, doc map[string]any) (*Header, error) {
 	text, err := json.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("luks2: encoding metadata: %v", err)
@@ -360,20 +366,25 @@ func (h *Header) commit(dev Device, doc map[string]any) (*Header, error) {
 	}
 	next := &Header{bin: h.bin, salts: h.salts, meta: meta, text: text}
 	next.bin.seqID++
-	for _, off := range []int64{h.bin.hdrSize, 0} {
+	next.bin.hdrOffset = 0
+	next.bin.salt = next.salts[0]
+	return next, nil
+}
+
+// write writes the secondary then the primary copy of next's metadata.
+func (next *Header) write(dev Device) error {
+	for _, off := range []int64{next.bin.hdrSize, 0} {
 		b := next.bin
 		b.hdrOffset = off
 		b.salt = next.salts[0]
 		if off != 0 {
 			b.salt = next.salts[1]
 		}
-		if err := writeFull(dev, encodeArea(&b, text), off); err != nil {
-			return nil, err
+		if err := writeFull(dev, encodeArea(&b, next.text), off); err != nil {
+			return err
 		}
 	}
-	next.bin.hdrOffset = 0
-	next.bin.salt = next.salts[0]
-	return next, nil
+	return nil
 }
 
 // document decodes the header's JSON text as a generic tree, so that a
@@ -453,28 +464,17 @@ func AddKeyslot(dev Device, volumeKey, newPassphrase []byte, p Params, rand io.R
 	if err != nil {
 		return 0, err
 	}
-	if err := h.fits(doc); err != nil {
+	next, err := h.prepare(dev, doc)
+	if err != nil {
 		return 0, err
 	}
 	if err := writeFull(dev, area, off); err != nil {
 		return 0, err
 	}
-	if _, err := h.commit(dev, doc); err != nil {
+	if err := next.write(dev); err != nil {
 		return 0, err
 	}
 	return slot, nil
-}
-
-// fits checks, before anything is written, that doc fits the JSON area.
-func (h *Header) fits(doc map[string]any) error {
-	text, err := json.Marshal(doc)
-	if err != nil {
-		return fmt.Errorf("luks2: encoding metadata: %v", err)
-	}
-	if int64(len(text)) >= h.bin.hdrSize-binHeaderSize {
-		return fmt.Errorf("%w: metadata of %d bytes does not fit the %d-byte JSON area", ErrNoSpace, len(text), h.bin.hdrSize-binHeaderSize)
-	}
-	return nil
 }
 
 // freeArea returns the offset of the first gap of keyslotAreaSize bytes
@@ -536,14 +536,14 @@ func RemoveKeyslot(dev Device, slot int) error {
 			}
 		}
 	}
-	if err := h.fits(doc); err != nil {
+	next, err := h.prepare(dev, doc)
+	if err != nil {
 		return err
 	}
 	if err := wipe(dev, ks.areaOffset, ks.areaSize); err != nil {
 		return err
 	}
-	_, err = h.commit(dev, doc)
-	return err
+	return next.write(dev)
 }
 
 // dropRef returns the list v of keyslot names without name.
