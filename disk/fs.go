@@ -331,8 +331,8 @@ func recognize(b []byte) error {
 	case len(b) >= 11 && string(b[3:11]) == "-FVE-FS-":
 		return fmt.Errorf("%w (BitLocker header)", ErrEncryptedVolume)
 	}
-	if isGuestVolumeHeader(b) {
-		return fmt.Errorf("%w (guest volume header)", ErrEncryptedVolume)
+	if isOwnVolumeHeader(b) {
+		return fmt.Errorf("%w (BitLocker-like volume header)", ErrEncryptedVolume)
 	}
 	zero := true
 	for _, c := range b {
@@ -349,10 +349,6 @@ func recognize(b []byte) error {
 	}
 	return fmt.Errorf("%w (unrecognized content)", ErrNoFileSystem)
 }
-
-// isGuestVolumeHeader recognizes headers of encrypted volumes that this
-// package may define besides LUKS and BitLocker. None are known yet.
-func isGuestVolumeHeader([]byte) bool { return false }
 
 // fsEntropy is the Shannon entropy of b in bits per byte. Random or
 // encrypted 4096-byte blocks score about 7.95; text and structures far less.

@@ -3,6 +3,7 @@ package disk
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // memDevice is a sparse in-memory Device for the tests of this package:
@@ -14,6 +15,7 @@ type memDevice struct {
 	ss        int
 	n         uint64
 	chunks    map[uint64][]byte
+	order     []uint64 // sorted keys of chunks
 	writes    int
 	failAfter int
 	transient bool
@@ -67,6 +69,8 @@ func (m *memDevice) WriteSectors(p []byte, first uint64) error {
 		if ch == nil {
 			ch = make([]byte, memChunk)
 			m.chunks[c] = ch
+			i, _ := slices.BinarySearch(m.order, c)
+			m.order = slices.Insert(m.order, i, c)
 		}
 		copy(ch[o:], p[:k])
 		p, off = p[k:], off+k
@@ -74,16 +78,15 @@ func (m *memDevice) WriteSectors(p []byte, first uint64) error {
 	return nil
 }
 
-// Written reports whether any chunk touching the range was ever written.
-func (m *memDevice) Written(first, n uint64) bool {
-	lo := first * uint64(m.ss) / memChunk
-	hi := ((first+n)*uint64(m.ss) - 1) / memChunk
-	for c := lo; c <= hi; c++ {
-		if m.chunks[c] != nil {
-			return true
-		}
+// NextWritten lists the written chunks as runs (SparseDevice).
+func (m *memDevice) NextWritten(from uint64) (first, n uint64, ok bool) {
+	i, _ := slices.BinarySearch(m.order, from*uint64(m.ss)/memChunk)
+	if i == len(m.order) {
+		return 0, 0, false
 	}
-	return false
+	per := uint64(memChunk / m.ss)
+	first = max(from, m.order[i]*per)
+	return first, min((m.order[i]+1)*per, m.n) - first, true
 }
 
 // raw returns a copy of the whole device (small devices only).

@@ -105,19 +105,19 @@ type VHDOptions struct {
 }
 
 // SparseDevice is an optional interface of a [Device] that knows which
-// sectors were never written. [WriteVHD] uses it as a fast path: a range
-// that was never written is emitted as zeros without reading it, so that
-// exporting a 1 TiB disk holding 1 MiB costs the writes of the zeros, not
-// the reads.
+// sectors were never written, such as [Media] and the layers stacked on it.
+// [WriteVHD] uses it as a fast path: the gaps between written runs are
+// emitted as zeros without being read, so that exporting a 1 TiB disk
+// holding 1 MiB costs the writes of the zeros, not the reads.
 //
-// Written(first, n) reports whether any of the sectors [first, first+n)
-// may hold something other than zeros. Returning false is a promise that
-// ReadSectors would return all zeros for the whole range (a layer that
-// decrypts must not claim this for sectors it would decrypt to non-zeros);
-// returning true is always safe. The range is within the device.
+// NextWritten returns the next run of written sectors at or after sector
+// from (its first sector and its length), or ok false when there is none.
+// It is a promise that every sector outside the runs reads as zeros through
+// ReadSectors (a layer that decrypts must not make it for sectors it would
+// decrypt to something else). Runs may be split arbitrarily.
 type SparseDevice interface {
 	Device
-	Written(first, n uint64) bool
+	NextWritten(from uint64) (first, n uint64, ok bool)
 }
 
 // vhdGeometry is the CHS algorithm of the VHD specification appendix
@@ -270,7 +270,7 @@ func vhdTypeName(t uint32) string {
 //
 // WriteVHD holds at most 2 MiB whatever the disk size. A device that
 // implements [SparseDevice] has its never-written ranges emitted as zeros
-// without being read; others are read in 1 MiB chunks.
+// without being read; the rest is read in chunks of 1 MiB.
 //
 // d's sector size must be a multiple of 512 (VHD sectors are 512 bytes: a
 // 4096-byte sector becomes 8). A read error of d, or a write error of w,
@@ -320,41 +320,31 @@ func WriteVHD(w io.Writer, d Device, opts *VHDOptions) (int64, error) {
 		f.Timestamp = uint32(secs)
 	}
 
-	sparse, _ := d.(SparseDevice)
-	chunk := uint64(max(1, vhdBufSize/ss))
-	buf := make([]byte, chunk*uint64(ss))
-	var zeros []byte
-	var written int64
-	for first := uint64(0); first < total; {
-		n := min(chunk, total-first)
-		p := buf[:n*uint64(ss)]
-		if sparse != nil && !sparse.Written(first, n) {
-			if zeros == nil {
-				zeros = make([]byte, len(buf))
+	x := vhdExport{w: w, d: d, ss: uint64(ss), buf: make([]byte, max(1, vhdBufSize/ss)*ss)}
+	if sp, ok := d.(SparseDevice); ok {
+		for pos := uint64(0); pos < total; {
+			first, n, ok := sp.NextWritten(pos)
+			if !ok || first >= total {
+				first, n = total, 0
 			}
-			p = zeros[:len(p)]
-		} else if err := d.ReadSectors(p, first); err != nil {
-			return written, fmt.Errorf("disk: write VHD: %w", err)
+			first = max(first, pos) // a misbehaving lister cannot make us go back
+			n = min(n, total-first)
+			if first == pos && n == 0 {
+				n = 1 // nor stall: read one sector
+			}
+			if err := x.zeros(first - pos); err != nil {
+				return x.written, err
+			}
+			if err := x.copy(first, n); err != nil {
+				return x.written, err
+			}
+			pos = first + n
 		}
-		m, err := w.Write(p)
-		written += int64(m)
-		if err == nil && m != len(p) {
-			err = io.ErrShortWrite
-		}
-		if err != nil {
-			return written, fmt.Errorf("disk: write VHD: %w", err)
-		}
-		first += n
+	} else if err := x.copy(0, total); err != nil {
+		return x.written, err
 	}
-	m, err := w.Write(f.Bytes())
-	written += int64(m)
-	if err == nil && m != vhdFooterSize {
-		err = io.ErrShortWrite
-	}
-	if err != nil {
-		return written, fmt.Errorf("disk: write VHD: %w", err)
-	}
-	return written, nil
+	err := x.write(f.Bytes())
+	return x.written, err
 }
 
 // VHD is a fixed VHD file opened as a [Device] of 512-byte sectors, for
@@ -459,6 +449,61 @@ func (v *VHD) CheckAzureUpload() error {
 		return fmt.Errorf("%w: virtual size %d bytes is not a whole number of MiB", ErrVHDSize, s)
 	case s < 20*mib || s > 32<<40:
 		return fmt.Errorf("%w: virtual size %d MiB is outside 20 MiB to 32 TiB", ErrVHDSize, s/mib)
+	}
+	return nil
+}
+
+// vhdExport streams sectors with a bounded buffer.
+type vhdExport struct {
+	w       io.Writer
+	d       Device
+	ss      uint64
+	buf     []byte
+	zero    []byte
+	written int64
+}
+
+func (x *vhdExport) write(p []byte) error {
+	m, err := x.w.Write(p)
+	x.written += int64(m)
+	if err == nil && m != len(p) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		return fmt.Errorf("disk: write VHD: %w", err)
+	}
+	return nil
+}
+
+// zeros writes n sectors of zeros.
+func (x *vhdExport) zeros(n uint64) error {
+	if n > 0 && x.zero == nil {
+		x.zero = make([]byte, len(x.buf))
+	}
+	chunk := uint64(len(x.zero)) / x.ss
+	for n > 0 {
+		k := min(n, chunk)
+		if err := x.write(x.zero[:k*x.ss]); err != nil {
+			return err
+		}
+		n -= k
+	}
+	return nil
+}
+
+// copy reads and writes the n sectors from first.
+func (x *vhdExport) copy(first, n uint64) error {
+	chunk := uint64(len(x.buf)) / x.ss
+	for n > 0 {
+		k := min(n, chunk)
+		p := x.buf[:k*x.ss]
+		if err := x.d.ReadSectors(p, first); err != nil {
+			return fmt.Errorf("disk: write VHD: %w", err)
+		}
+		if err := x.write(p); err != nil {
+			return err
+		}
+		first, n = first+k, n-k
 	}
 	return nil
 }

@@ -355,3 +355,49 @@ func TestWriteVHDErrors(t *testing.T) {
 type failReader struct{ Device }
 
 func (failReader) ReadSectors([]byte, uint64) error { return errMemFail }
+
+// The media of this package offers the fast path.
+var _ SparseDevice = (*Media)(nil)
+
+func TestWriteVHDMedia(t *testing.T) {
+	m, err := NewMedia(512, 5<<20/512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillDevice(t, m, 9)
+	var fast, slow bytes.Buffer
+	if _, err := WriteVHD(&fast, m, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteVHD(&slow, plainDevice{m}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if fast.Len() != 5<<20+512 || !bytes.Equal(fast.Bytes()[:5<<20], slow.Bytes()[:5<<20]) {
+		t.Fatal("WriteVHD of Media: fast path differs from reading every sector")
+	}
+}
+
+// badLister reports runs that go backwards, are empty, or overrun the end.
+type badLister struct{ *memDevice }
+
+func (b badLister) NextWritten(from uint64) (uint64, uint64, bool) {
+	switch from % 3 {
+	case 0:
+		return 0, 0, true
+	case 1:
+		return from, 1 << 40, true
+	}
+	return from / 2, 5, true
+}
+
+func TestWriteVHDBadLister(t *testing.T) {
+	d := newMemDevice(512, 1<<20)
+	fillDevice(t, d, 4)
+	var out bytes.Buffer
+	if _, err := WriteVHD(&out, badLister{d}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes()[:1<<20], d.raw()) {
+		t.Fatal("a misbehaving lister changed the output")
+	}
+}
