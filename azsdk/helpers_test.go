@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	azfake "github.com/Azure/azure-sdk-for-go/sdk/azcore/fake"
@@ -24,15 +23,22 @@ var (
 	admin = vault.Principal{ID: "admin", Kind: vault.KindUser}
 )
 
+// tb is what the helpers need of a *testing.T or a *rapid.T.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // world is one simulated cloud: a clock, a seeded vault service, and the
 // admin principal that manages it.
 type world struct {
-	t     testing.TB
+	t     tb
 	clock *sim.Clock
 	svc   *vault.Service
 }
 
-func newWorld(t testing.TB, seed uint64) *world {
+func newWorld(t tb, seed uint64) *world {
 	t.Helper()
 	clock := sim.NewClock(sim.Epoch)
 	svc, err := vault.New(vault.Config{Clock: clock, Rand: envelope.NewSeededReader(seed), RSAKeys: pool})
@@ -84,7 +90,7 @@ func (w *world) adapter(vaultName string, p vault.Principal, o *azsdk.Options) *
 
 // keys and secrets return SDK clients exactly as an application builds
 // them, given the adapter's URL and options.
-func keysClient(t testing.TB, a *azsdk.Adapter) *azkeys.Client {
+func keysClient(t tb, a *azsdk.Adapter) *azkeys.Client {
 	t.Helper()
 	c, err := azkeys.NewClient(a.VaultURL(), &azfake.TokenCredential{}, a.KeysClientOptions())
 	if err != nil {
@@ -93,7 +99,7 @@ func keysClient(t testing.TB, a *azsdk.Adapter) *azkeys.Client {
 	return c
 }
 
-func secretsClient(t testing.TB, a *azsdk.Adapter) *azsecrets.Client {
+func secretsClient(t tb, a *azsdk.Adapter) *azsecrets.Client {
 	t.Helper()
 	c, err := azsecrets.NewClient(a.VaultURL(), &azfake.TokenCredential{}, a.SecretsClientOptions())
 	if err != nil {
@@ -141,7 +147,7 @@ func asResp(err error) (respErr, bool) {
 }
 
 // wantResp fails unless err is a ResponseError with want.
-func wantResp(t testing.TB, what string, err error, want respErr) {
+func wantResp(t tb, what string, err error, want respErr) {
 	t.Helper()
 	got, ok := asResp(err)
 	if !ok {
