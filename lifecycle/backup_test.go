@@ -1,0 +1,48 @@
+package lifecycle
+
+import "testing"
+
+func rpA(rp, d string) Artifact { return Artifact{Kind: RecoveryPointArtifact, Name: rp, Disk: d} }
+
+var operator = Vantage{Kind: BackupOperator}
+
+func TestBackupSSE(t *testing.T) {
+	f := newFixture(t, 20)
+	f.vm("vm1", "Canonical:ubuntu-22_04-lts", "Standard_D2s_v3", "des1")
+	f.must(f.BackupVM("vm1", "rp1"))
+	f.wantReadable(insider, rpA("rp1", "vm1-data"), false)
+	f.wantReadable(operator, rpA("rp1", "vm1-data"), true)
+	f.must(f.RestoreVM("rp1", RestoreSpec{VM: "vm2"}))
+	f.wantReadable(guest("vm2"), diskA("vm2-vm1-data"), true)
+	// The recovery point does not depend on the disk's CMK (F86).
+	f.must(f.SetKeyEnabled(adminID, f.cmk, false))
+	f.Advance(2 * hour)
+	f.wantReadable(operator, rpA("rp1", "vm1-data"), true)
+}
+
+func TestBackupADE(t *testing.T) {
+	f := adeVM(t, 21)
+	wantErr(t, f.BackupVM("vm1", "rp0"), ErrForbidden, "F90")
+	f.must(f.GrantBackupAccess(kv))
+	f.must(f.BackupVM("vm1", "rp1"))
+	f.wantReadable(insider, rpA("rp1", "vm1-data"), false)
+	f.wantReadable(operator, rpA("rp1", "vm1-data"), false) // guest ciphertext (F95)
+	f.must(f.AddSubscription("tenant1", "sub2"))
+	wantErr(t, f.RestoreVM("rp1", RestoreSpec{VM: "x", Subscription: "sub2"}), ErrSubscriptionMismatch, "F91")
+	wantErr(t, f.RestoreVM("rp1", RestoreSpec{VM: "x", Mode: RestoreReplaceExisting}), ErrNotSupported, "F91")
+	wantErr(t, f.RestoreVM("rp1", RestoreSpec{VM: "x", Mode: RestoreFiles}), ErrNotSupported, "F93")
+	wantErr(t, f.RestoreVM("rp1", RestoreSpec{VM: "x", Region: "eastus"}), ErrRegionMismatch, "F87")
+	f.must(f.RestoreVM("rp1", RestoreSpec{VM: "vm2"}))
+	f.wantReadable(guest("vm2"), diskA("vm2-vm1-data"), true)
+	f.wantReadable(insider, diskA("vm2-vm1-data"), false)
+}
+
+func TestEncryptFormatAllAfterBackup(t *testing.T) {
+	f := newFixture(t, 22)
+	f.vm("vm1", "Canonical:ubuntu-22_04-lts", "Standard_D2s_v3", "")
+	f.must(f.BackupVM("vm1", "before"))
+	f.must(f.EnableADE("vm1", ADESpec{Vault: kv, Volumes: VolumeData, EncryptFormatAll: true}))
+	f.wantReadable(guest("vm1"), diskA("vm1-data"), false)
+	f.must(f.RestoreVM("before", RestoreSpec{VM: "vm2"}))
+	f.wantReadable(guest("vm2"), diskA("vm2-vm1-data"), true)
+}
