@@ -157,4 +157,3 @@ func wantResp(t tb, what string, err error, want respErr) {
 		t.Fatalf("%s: ResponseError = %v, want %v", what, got, want)
 	}
 }
-
