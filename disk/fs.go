@@ -473,31 +473,34 @@ func allZero(b []byte) bool {
 	return true
 }
 
+// fsWordsPerBitmapBlock is 510: a bitmap block holds whole 64-bit words, so
+// that bit k of word w (block 64w+k) is bit k%8 of byte 8w+k/8 on disk.
+const fsWordsPerBitmapBlock = fsBitsPerBitmapBlock / 64
+
 func (f *FileSystem) encodeBitmapBlock(blk []byte, b uint32) {
 	clear(blk)
 	p := blk[fsHeaderSize:]
-	base := b * fsBitsPerBitmapBlock
-	end := min(base+fsBitsPerBitmapBlock, f.blocks)
-	for i := base; i < end; i++ {
-		if f.used(i) {
-			p[(i-base)/8] |= 1 << ((i - base) % 8)
-		}
+	base := int(b) * fsWordsPerBitmapBlock
+	for j := 0; j < fsWordsPerBitmapBlock && base+j < len(f.bitmap); j++ {
+		binary.LittleEndian.PutUint64(p[8*j:], f.bitmap[base+j])
 	}
 	fsSeal(blk, fsKindBitmap, 1+b)
 }
 
 func (f *FileSystem) decodeBitmapBlock(blk []byte, b uint32) error {
 	p := blk[fsHeaderSize:]
-	base := b * fsBitsPerBitmapBlock
-	for j, c := range p {
-		for c != 0 {
-			k := uint32(bits.TrailingZeros8(c))
-			c &^= 1 << k
-			i := base + uint32(j)*8 + k
-			if i >= f.blocks {
-				return fmt.Errorf("%w: bitmap block %d: block %d past the end (%d blocks) marked used", ErrCorrupt, 1+b, i, f.blocks)
+	base := int(b) * fsWordsPerBitmapBlock
+	for j := range fsWordsPerBitmapBlock {
+		w := binary.LittleEndian.Uint64(p[8*j:])
+		if base+j < len(f.bitmap) {
+			f.bitmap[base+j] = w
+		}
+		// Bits past the last block must be zero.
+		first := uint64(base+j) * 64
+		for k := uint64(0); w != 0 && first+64 > uint64(f.blocks) && k < 64; k++ {
+			if w&(1<<k) != 0 && first+k >= uint64(f.blocks) {
+				return fmt.Errorf("%w: bitmap block %d: block %d past the end (%d blocks) marked used", ErrCorrupt, 1+b, first+k, f.blocks)
 			}
-			f.bitmap[i/64] |= 1 << (i % 64)
 		}
 	}
 	return nil
