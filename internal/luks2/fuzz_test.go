@@ -27,21 +27,6 @@ func fuzzTemplate(t testing.TB) (*memDevice, [][]byte) {
 	return dev, [][]byte{h0.text, h1.text, []byte(cryptsetupJSON)}
 }
 
-// cheap reports whether opening h costs little, so the fuzz body stays fast.
-func cheap(h *Header) bool {
-	for _, ks := range h.meta.keyslots {
-		if ks.iterations > 5000 || ks.memoryKiB > 256 || ks.timeCost > 8 {
-			return false
-		}
-	}
-	for _, d := range h.meta.digests {
-		if d.iterations > 5000 {
-			return false
-		}
-	}
-	return true
-}
-
 // checkParsed checks what a successfully parsed header promises. Unlocking
 // costs milliseconds (KDF plus 4000 AF stripes per keyslot), so the fuzz
 // bodies only parse; FuzzOpenKeyslotArea covers unlocking.

