@@ -57,17 +57,6 @@ type secretModel struct {
 	purged      bool
 }
 
-// keyBackup is a key or secret backup blob the world holds for a principal
-// (F33-F35).
-type keyBackup struct {
-	name      string
-	secret    bool
-	objName   string
-	sub, geo  string
-	blob      []byte
-	fromVault string
-}
-
 // CreateVault creates a key vault. The admin principal becomes its Key
 // Vault Administrator.
 func (w *World) CreateVault(s VaultSpec) error {

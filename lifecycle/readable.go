@@ -3,7 +3,6 @@ package lifecycle
 import (
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -560,6 +559,3 @@ func secretName(id string) string {
 	_, _, n, _, _ := vault.ParseID(id)
 	return n
 }
-
-// keep fmt imported for future detail strings.
-var _ = fmt.Sprintf

@@ -79,7 +79,6 @@ type vmState struct {
 	ade     *adeConfig
 	bek     *secretBytes // the BEK volume's content, while allocated (F82)
 	temp    *disk.Temp
-	tempVol *adeTemp
 	tmpLed  *ledger
 	guest   map[string]*gmount // mounted volumes while running
 	mounted map[string]bool    // volumes the guest mounts at boot
@@ -91,9 +90,6 @@ type gmount struct {
 	vol *disk.Volume // the open ADE volume, nil without ADE
 	fs  *disk.FileSystem
 }
-
-// adeTemp records how ADE covers the temp disk (F70).
-type adeTemp struct{ on bool }
 
 // CreateVM creates a VM from an image with an OS disk, and starts it. The
 // OS disk gets a file system holding /etc/os-release (or

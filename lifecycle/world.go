@@ -44,7 +44,6 @@ type World struct {
 	hosts      map[string]*host
 	rps        map[string]*recoveryPoint
 	repls      map[string]*replication
-	keyBackups map[string]*keyBackup
 
 	effects []effect
 	seq     uint64
@@ -112,7 +111,6 @@ func New(cfg Config) (*World, error) {
 		hosts:      map[string]*host{},
 		rps:        map[string]*recoveryPoint{},
 		repls:      map[string]*replication{},
-		keyBackups: map[string]*keyBackup{},
 	}
 	w.principals[adminID] = &principal{name: adminID, vp: w.admin, vaultRoles: map[string][]vault.Role{}, compute: map[string]ComputeRole{}}
 	return w, nil
