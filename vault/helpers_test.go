@@ -20,11 +20,10 @@ import (
 var testPool = NewKeyPool()
 
 var (
-	owner   = Principal{ID: "owner", Kind: KindUser}
-	admin   = Principal{ID: "admin", Kind: KindUser}
-	alice   = Principal{ID: "alice", Kind: KindUser}
-	desMI   = Principal{ID: "des-identity", Kind: KindManagedIdentity}
-	backupS = Principal{ID: "backup-service", Kind: KindService}
+	owner = Principal{ID: "owner", Kind: KindUser}
+	admin = Principal{ID: "admin", Kind: KindUser}
+	alice = Principal{ID: "alice", Kind: KindUser}
+	desMI = Principal{ID: "des-identity", Kind: KindManagedIdentity}
 )
 
 type world struct {

@@ -57,13 +57,22 @@ func TestVaultControlPlane(t *testing.T) {
 	}
 	withP := func(f func(*VaultProperties)) VaultProperties { p := props("kv-new"); f(&p); return p }
 	cases := []failCase{
-		{"create/short name", func() error { _, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.Name = "kv" })); return err }, []error{ErrBadParameter}},
+		{"create/short name", func() error {
+			_, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.Name = "kv" }))
+			return err
+		}, []error{ErrBadParameter}},
 		{"create/double hyphen", func() error {
 			_, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.Name = "kv--x" }))
 			return err
 		}, []error{ErrBadParameter}},
-		{"create/digit first", func() error { _, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.Name = "1kv" })); return err }, []error{ErrBadParameter}},
-		{"create/underscore", func() error { _, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.Name = "kv_x" })); return err }, []error{ErrBadParameter}},
+		{"create/digit first", func() error {
+			_, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.Name = "1kv" }))
+			return err
+		}, []error{ErrBadParameter}},
+		{"create/underscore", func() error {
+			_, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.Name = "kv_x" }))
+			return err
+		}, []error{ErrBadParameter}},
 		{"create/retention 6", func() error {
 			_, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.SoftDeleteRetentionDays = 6 }))
 			return err
@@ -72,12 +81,18 @@ func TestVaultControlPlane(t *testing.T) {
 			_, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.SoftDeleteRetentionDays = 91 }))
 			return err
 		}, []error{ErrBadParameter}},
-		{"create/bad sku", func() error { _, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.SKU = "gold" })); return err }, []error{ErrBadParameter}},
+		{"create/bad sku", func() error {
+			_, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.SKU = "gold" }))
+			return err
+		}, []error{ErrBadParameter}},
 		{"create/bad auth", func() error {
 			_, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.AuthModel = "acl" }))
 			return err
 		}, []error{ErrBadParameter}},
-		{"create/no geography", func() error { _, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.Geography = "" })); return err }, []error{ErrBadParameter}},
+		{"create/no geography", func() error {
+			_, err := w.svc.CreateVault(owner, withP(func(p *VaultProperties) { p.Geography = "" }))
+			return err
+		}, []error{ErrBadParameter}},
 		{"create/bad caller", func() error { _, err := w.svc.CreateVault(Principal{ID: "x"}, props("kv-new")); return err }, []error{ErrBadParameter}},
 		{"create/live name", func() error { _, err := w.svc.CreateVault(owner, props("KV-LIVE")); return err }, []error{ErrConflict}},
 		{"create/deleted name", func() error { _, err := w.svc.CreateVault(owner, props("kv-gone")); return err }, []error{ErrConflict, ErrDeletedButRecoverable}},
