@@ -11,21 +11,30 @@ import (
 // keyslot area on a disk that remaps sectors still leaves the key
 // unrecoverable unless every remapped copy survived.
 
+// differ diffuses buffers with one hash and reusable scratch space, so the
+// 4000-stripe loops do not allocate per stripe.
+type differ struct {
+	h   hash.Hash
+	iv  [4]byte
+	sum [64]byte // largest supported digest (SHA-512)
+}
+
 // diffuse replaces buf with H(be32(0)||chunk0) || H(be32(1)||chunk1) || ...,
 // chunks of the hash's size, the last one truncated to its length.
-func diffuse(h hash.Hash, buf []byte) {
-	ds := h.Size()
-	var iv [4]byte
-	var sum [64]byte // largest supported digest (SHA-512)
+func (df *differ) diffuse(buf []byte) {
+	ds := df.h.Size()
 	for j, off := 0, 0; off < len(buf); j, off = j+1, off+ds {
 		end := min(off+ds, len(buf))
-		binary.BigEndian.PutUint32(iv[:], uint32(j))
-		h.Reset()
-		h.Write(iv[:])
-		h.Write(buf[off:end])
-		copy(buf[off:end], h.Sum(sum[:0]))
+		binary.BigEndian.PutUint32(df.iv[:], uint32(j))
+		df.h.Reset()
+		df.h.Write(df.iv[:])
+		df.h.Write(buf[off:end])
+		copy(buf[off:end], df.h.Sum(df.sum[:0]))
 	}
 }
+
+// diffuse is differ.diffuse for one call.
+func diffuse(h hash.Hash, buf []byte) { (&differ{h: h}).diffuse(buf) }
 
 // afSplit writes len(key)*stripes bytes to dst: stripes-1 random stripes
 // (taken from dst as the caller filled it) followed by the key XOR the
@@ -36,9 +45,10 @@ func afSplit(h hash.Hash, dst, key []byte, stripes int) {
 		panic("luks2: afSplit buffer size")
 	}
 	d := make([]byte, n)
+	df := &differ{h: h}
 	for i := 0; i < stripes-1; i++ {
 		xorInto(d, dst[i*n:(i+1)*n])
-		diffuse(h, d)
+		df.diffuse(d)
 	}
 	last := dst[(stripes-1)*n:]
 	for i := range last {
@@ -54,9 +64,10 @@ func afMerge(h hash.Hash, key, src []byte, stripes int) {
 		panic("luks2: afMerge buffer size")
 	}
 	clear(key)
+	df := &differ{h: h}
 	for i := 0; i < stripes-1; i++ {
 		xorInto(key, src[i*n:(i+1)*n])
-		diffuse(h, key)
+		df.diffuse(key)
 	}
 	xorInto(key, src[(stripes-1)*n:])
 }
