@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,18 +114,21 @@ func testPassphrase(t *testing.T, img, pass string) error {
 func TestCryptsetupReadsOurs(t *testing.T) {
 	needCryptsetup(t)
 	for _, tc := range []struct {
-		name string
-		kdf  KDF
-		sect int
+		name    string
+		kdf     KDF
+		sect    int
+		ksSize  int64
+		devSize int64
 	}{
-		{"pbkdf2-512", PBKDF2, 512},
-		{"argon2id-4096", Argon2id, 4096},
-		{"argon2i-4096", Argon2i, 4096},
+		{"pbkdf2-512", PBKDF2, 512, testKSSize, testDevSize},
+		{"argon2id-4096", Argon2id, 4096, testKSSize, testDevSize},
+		{"argon2i-4096", Argon2i, 4096, testKSSize, testDevSize},
+		{"default-layout", PBKDF2, 4096, defaultKSSize, 17 << 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			img := image(t, testDevSize)
+			img := image(t, tc.devSize)
 			p := TestParams()
-			p.KDF, p.SectorSize = tc.kdf, tc.sect
+			p.KDF, p.SectorSize, p.KeyslotsSize = tc.kdf, tc.sect, tc.ksSize
 			vk := bytes.Repeat([]byte{0x5A, 0xC3}, keySize/2)
 			var uuid string
 			withFile(t, img, func(d Device) {
@@ -141,7 +145,7 @@ func TestCryptsetupReadsOurs(t *testing.T) {
 			for _, want := range []string{
 				"Version:       \t2", "UUID:          \t" + uuid,
 				"cipher: aes-xts-plain64", "sector: " + itoa(tc.sect) + " [bytes]",
-				"offset: 1048576 [bytes]", "  0: luks2", "PBKDF:      " + tc.kdf.String(),
+				"offset: " + itoa(int(2*defaultHdrSize+tc.ksSize)) + " [bytes]", "  0: luks2", "PBKDF:      " + tc.kdf.String(),
 			} {
 				if !strings.Contains(out, want) {
 					t.Errorf("luksDump lacks %q:\n%s", want, out)
@@ -228,4 +232,35 @@ func TestOursReadsCryptsetup(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCryptsetupEditsOurs: cryptsetup adds and kills keyslots on a volume
+// formatted here, and the result still opens here.
+func TestCryptsetupEditsOurs(t *testing.T) {
+	needCryptsetup(t)
+	img := image(t, testDevSize)
+	withFile(t, img, func(d Device) {
+		if _, err := Format(d, testKey(), []byte("first"), TestParams(), seeded(11)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if out, err := cs(t, "luksAddKey", "--key-file", keyFile(t, "first"), "--pbkdf", "argon2id",
+		"--pbkdf-memory", "32", "--pbkdf-force-iterations", "4", "--pbkdf-parallel", "1", img, keyFile(t, "second")); err != nil {
+		t.Fatalf("cryptsetup luksAddKey: %v\n%s", err, out)
+	}
+	if out, err := cs(t, "luksKillSlot", img, "0"); err != nil {
+		t.Fatalf("cryptsetup luksKillSlot: %v\n%s", err, out)
+	}
+	withFile(t, img, func(d Device) {
+		h, vk, err := Open(d, []byte("second"))
+		if err != nil || !bytes.Equal(vk, testKey()) {
+			t.Fatalf("Open(second) after cryptsetup luksAddKey = %v", err)
+		}
+		if fmt.Sprint(h.Keyslots()) != "[1]" || h.KeyslotKDF(1) != Argon2id {
+			t.Errorf("header after cryptsetup edits = %v", h)
+		}
+		if _, _, err := Open(d, []byte("first")); !errors.Is(err, ErrWrongPassphrase) {
+			t.Errorf("Open(first) after luksKillSlot 0 = %v, want ErrWrongPassphrase", err)
+		}
+	})
 }
