@@ -387,3 +387,33 @@ func FuzzOpenVolume(f *testing.F) {
 		}
 	})
 }
+
+// TestLUKS2Tweak4096 checks the dm-crypt convention on 4096-byte sectors:
+// volume sector s is encrypted with tweak 8s (512-byte units), stored at
+// the LUKS2 data offset.
+func TestLUKS2Tweak4096(t *testing.T) {
+	dev, _ := NewMedia(4096, 1024)
+	v, err := EncryptVolume(dev, bek, volumeConfig(DMCrypt, EncryptFormatAll, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat(secret, 2)[:4096]
+	if err := v.WriteSectors(data, 3); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]byte, 4096)
+	v.c.Encrypt(want, data, 3*8)
+	got := make([]byte, 4096)
+	dev.ReadSectors(got, 3+v.offset)
+	if !bytes.Equal(got, want) || v.offset*4096 != 1<<20 {
+		t.Errorf("sector 3 not encrypted with tweak 24 at the 1 MiB data offset (offset %d sectors)", v.offset)
+	}
+	v2, err := OpenVolume(dev, bek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2.ReadSectors(got, 3)
+	if !bytes.Equal(got, data) {
+		t.Errorf("reopened 4096-byte volume reads wrong data")
+	}
+}

@@ -206,13 +206,6 @@ func (m *Media) runFrom(s uint64) uint64 {
 	return n
 }
 
-// isWritten reports whether sector s was ever written.
-func (m *Media) isWritten(s uint64) bool {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return m.slot(s) != 0
-}
-
 // Clone returns an independent copy of the media, as a snapshot or a disk
 // copy holds: later writes to either do not show in the other.
 func (m *Media) Clone() *Media {

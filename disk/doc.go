@@ -1,0 +1,90 @@
+// Package disk holds the bytes of the simulation: block devices stacked the
+// way Azure stacks them, with real XTS-AES-256 at each encrypted layer, so
+// that whether a party can read a sector is decided by decrypting it.
+//
+//	guest file system        files written by the VM (FileSystem)
+//	  └─ ADE volume          XTS-AES-256 with the volume key; the volume key is
+//	       │                 protected by the BEK, a Key Vault secret (Volume)
+//	       └─ managed disk   SSE: XTS-AES-256 with a per-disk DEK; the DEK is
+//	            │            wrapped by a platform key (PMK), a customer key
+//	            │            via a disk encryption set (CMK), or both (Managed)
+//	            └─ media     the bytes at rest in the storage service (Media)
+//	temp disk                host-local, not covered by SSE (Temp); covered
+//	                         by encryption at host (NewHostEncryption) or ADE
+//
+// Every layer is a [Device] (whole sectors, checked by [CheckIO]), so layers
+// stack freely: a [Volume] can sit on a [*Managed], a [*Temp], a [*Media] or
+// a VHD file.
+//
+// # What each layer protects against
+//
+// SSE ([Managed], FACTS.md F43-F55) protects the media at rest: a
+// storage-side insider or the thief of a drive holds only ciphertext
+// ([Managed.Raw]). It does not protect what the storage service hands out:
+// the VM, a snapshot, a backup and an exported VHD (F106) all read through
+// the service, which decrypts. A customer key adds control, not secrecy
+// from the service: disable or revoke it and, once the service drops its
+// cached DEK (F47, [Managed.Lock]), every read and write fails with a
+// [*KeyError] matching [ErrKeyUnavailable].
+//
+// ADE ([Volume], F63-F84) protects against anyone without the BEK,
+// including the storage service and whoever downloads the VHD: they see
+// guest ciphertext. It does not protect against the running guest, which
+// holds the volume key in memory, nor against someone who can read the BEK
+// secret from the key vault.
+//
+// The temp disk ([Temp], F56) is plaintext at rest unless encryption at
+// host ([NewHostEncryption], F57) or a guest volume (F70) covers it.
+//
+// # Keys
+//
+// A managed disk's DEKs are 256-bit [envelope.DEK] values wrapped by an
+// [envelope.KEK]; each layer's XTS key is HKDF-SHA-256(DEK, no salt, info
+// "atrest/disk: SSE sector key, XTS-AES-256, v1", 64 bytes). Encryption at
+// host uses the info "atrest/disk: encryption at host sector key,
+// XTS-AES-256, v1". A guest volume's 512-bit volume key is drawn at random
+// and sealed under keys derived from the BEK with PBKDF2-HMAC-SHA-256: in a
+// real LUKS2 header for [DMCrypt] (package internal/luks2, readable by
+// cryptsetup) and in this package's own header for [BitLocker].
+//
+// # Sparse storage
+//
+// [Media] costs memory for the sectors written, not the size of the disk;
+// never-written sectors read as zeros through every layer.
+// [Media.NextWritten] (also on [Managed], [Temp] and [Volume]) reports the
+// runs of written sectors so that an exporter can stream a whole disk and
+// emit the gaps as zeros without reading them.
+//
+// # Security
+//
+// XTS (package internal/xts) provides confidentiality only; it has no
+// integrity, like golang.org/x/crypto/xts. Anyone who can write the
+// ciphertext, such as a storage insider with [Managed.Raw], can randomise
+// any 16-byte block of a sector without being detected, roll a sector back
+// to an older version, or swap in a sector recorded earlier at the same
+// position; and two snapshots show which blocks changed. Reads never fail
+// because of tampering: they return noise. The volume header protectors, the
+// LUKS2 keyslots and the wrapped DEKs do authenticate, so a wrong BEK or
+// KEK fails with [ErrWrongBEK] or a [*KeyError], never garbage.
+//
+// Key material never appears in output: [Volume] and the XTS cipher print
+// redacted under every verb, [Managed] holds no unwrapped key outside its
+// layers, and errors name keys by id only. Go cannot guarantee erasure of
+// memory; buffers are cleared as best effort.
+//
+// Formatting a Linux volume ([EncryptFormatAll]) leaves the old sectors on
+// the device, as cryptsetup luksFormat does: the volume reads them as
+// noise, but a reader below the volume still sees them until they are
+// overwritten. In-place encryption ([EncryptInPlace]) rewrites every written
+// sector and leaves no plaintext.
+//
+// # Determinism
+//
+// Every random byte comes from the io.Reader in [ManagedConfig] or
+// [VolumeConfig] (nil means crypto/rand). [NewManaged] reads 32 bytes per
+// layer (the platform layer first under double encryption). [EncryptVolume]
+// reads the 64-byte volume key, then for BitLocker the 16-byte volume id,
+// the 32-byte salt and the 12-byte nonce; for LUKS2 what luks2.Format
+// documents. No operation reads the clock; there are no goroutines, and no
+// map order reaches behaviour.
+package disk
