@@ -206,3 +206,57 @@ func BenchmarkMediaBytesPerSector(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStackFiles64MiB writes and reads 64 files of 1 MiB through the
+// file system on a LUKS2 volume on a PMK managed disk, against the file
+// system on bare media (baseline).
+func BenchmarkStackFiles64MiB(b *testing.B) {
+	const files, size = 64, 1 << 20
+	for _, stack := range []string{"0-fs-on-media", "1-fs-on-ADE-on-SSE"} {
+		for _, op := range []string{"Write", "Read"} {
+			b.Run(stack+"/"+op, func(b *testing.B) {
+				var dev Device
+				if stack == "0-fs-on-media" {
+					dev, _ = NewMedia(512, 1<<18)
+				} else {
+					m, err := NewManaged(ManagedConfig{SectorSize: 512, Sectors: 1 << 18, Encryption: EncryptionPlatformKey,
+						PMK: benchKEK(b, 1, "pmk/1"), Rand: envelope.NewSeededReader(1)})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if dev, err = EncryptVolume(m, bek, VolumeConfig{Kind: DMCrypt, Mode: EncryptFormatAll, KDFIterations: testIter, Rand: envelope.NewSeededReader(2)}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				fsys, err := Format(dev, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				data := make([]byte, size)
+				for i := range data {
+					data[i] = byte(i * 7)
+				}
+				name := func(i int) string { return fmt.Sprintf("/data/f%02d.bin", i) }
+				for i := range files {
+					if err := fsys.WriteFile(name(i), data); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.SetBytes(files * size)
+				b.ReportAllocs()
+				for b.Loop() {
+					for i := range files {
+						if op == "Write" {
+							err = fsys.WriteFile(name(i), data)
+						} else {
+							_, err = fsys.ReadFile(name(i))
+						}
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			})
+		}
+	}
+}
