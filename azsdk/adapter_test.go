@@ -1,7 +1,9 @@
 package azsdk_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -223,5 +225,62 @@ func TestOptions(t *testing.T) {
 	a, err := azsdk.New(c, nil)
 	if err != nil || a.VaultURL() != "https://kv1.vault.azure.net" {
 		t.Fatalf("New = %v, %v", a, err)
+	}
+}
+
+// TestConcurrent: one SDK client used by many goroutines at once, pagers
+// included (run with -race).
+func TestConcurrent(t *testing.T) {
+	w := newWorld(t, 12)
+	w.vault("kv1", 7, false)
+	kc := keysClient(t, w.adapter("kv1", admin, &azsdk.Options{PageSize: 1}))
+	k, err := kc.CreateKey(ctx, "k", azkeys.CreateKeyParameters{Kty: to(azkeys.KeyTypeOctHSM)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kc.CreateKey(ctx, "k2", azkeys.CreateKeyParameters{Kty: to(azkeys.KeyTypeOctHSM)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	alg := to(azkeys.EncryptionAlgorithmA256KW)
+	const workers, rounds = 8, 20
+	errs := make(chan error, workers)
+	for g := range workers {
+		go func() {
+			dek := bytes.Repeat([]byte{byte(g)}, 32)
+			for range rounds {
+				wr, err := kc.WrapKey(ctx, "k", k.Key.KID.Version(), azkeys.KeyOperationParameters{Algorithm: alg, Value: dek}, nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				u, err := kc.UnwrapKey(ctx, "k", wr.KID.Version(), azkeys.KeyOperationParameters{Algorithm: alg, Value: wr.Result}, nil)
+				if err != nil || !bytes.Equal(u.Result, dek) {
+					errs <- fmt.Errorf("unwrap: %v", err)
+					return
+				}
+				n := 0
+				for pg := kc.NewListKeyPropertiesPager(nil); pg.More(); {
+					page, err := pg.NextPage(ctx)
+					if err != nil {
+						errs <- err
+						return
+					}
+					n += len(page.Value)
+				}
+				if n != 2 {
+					errs <- fmt.Errorf("listed %d keys, want 2", n)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := w.svc.AuditLen(), 4+workers*rounds*3; got != want {
+		t.Fatalf("audit log has %d events, want %d (one per call)", got, want)
 	}
 }

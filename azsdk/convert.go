@@ -124,10 +124,11 @@ func jwk(p *vault.KeyProperties, pub any) *azkeys.JSONWebKey {
 		k.N = pub.N.Bytes()
 		k.E = big.NewInt(int64(pub.E)).Bytes()
 	case *ecdsa.PublicKey:
-		k.Crv = ptr(azkeys.CurveName(p.Curve))
-		size := (pub.Curve.Params().BitSize + 7) / 8
-		k.X = pub.X.FillBytes(make([]byte, size))
-		k.Y = pub.Y.FillBytes(make([]byte, size))
+		// Bytes is the uncompressed point 0x04 || X || Y.
+		if b, err := pub.Bytes(); err == nil && len(b) > 1 && b[0] == 4 {
+			size := (len(b) - 1) / 2
+			k.X, k.Y = b[1:1+size], b[1+size:]
+		}
 	}
 	if p.Kty == vault.KeyTypeEC || p.Kty == vault.KeyTypeECHSM {
 		k.Crv = ptr(azkeys.CurveName(p.Curve))

@@ -6,10 +6,9 @@ import (
 	"time"
 )
 
-// maxDurationUnits bounds each number of an ISO 8601 duration, so that the
-// sum cannot overflow a time.Duration (10^6 weeks is about 19,000 years;
-// the vault refuses anything above 100 years).
-const maxDurationUnits = 1_000_000
+// maxISODuration bounds a parsed duration well inside time.Duration's
+// range (about 292 years); the vault refuses anything above 100 years.
+const maxISODuration = 200 * 365 * 24 * time.Hour
 
 // parseISODuration parses the ISO 8601 durations of rotation policies
 // ("P90D", "PT48H", "P1W"). Years and months are calendar units whose
@@ -44,8 +43,8 @@ func parseISODuration(field, s string) (time.Duration, *wireError) {
 		if i == 0 || i == len(rest) {
 			return bad()
 		}
-		n, err := strconv.Atoi(rest[:i])
-		if err != nil || n > maxDurationUnits {
+		n, err := strconv.ParseInt(rest[:i], 10, 64)
+		if err != nil {
 			return bad()
 		}
 		unit := rest[i]
@@ -65,6 +64,9 @@ func parseISODuration(field, s string) (time.Duration, *wireError) {
 		case inTime && unit == 'S':
 			u = time.Second
 		default:
+			return bad()
+		}
+		if time.Duration(n) > (maxISODuration-total)/u {
 			return bad()
 		}
 		total += time.Duration(n) * u

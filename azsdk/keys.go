@@ -13,11 +13,8 @@ import (
 	"github.com/atrest-sim/atrest/vault"
 )
 
-// Responder and error-responder types of the keys server, for brevity.
-type (
-	keyBundleR  = azfake.Responder[azkeys.KeyBundle]
-	keyOpResult = azkeys.KeyOperationResult
-)
+// keyOpResult is the answer of the key operations.
+type keyOpResult = azkeys.KeyOperationResult
 
 // keysServer fills every function field of a fake azkeys server.
 func (a *Adapter) keysServer() *keysfake.Server {
