@@ -964,8 +964,6 @@ func (f *FileSystem) Check() error {
 
 // Bitmap helpers.
 
-func (f *FileSystem) used(b uint32) bool { return f.bitmap[b/64]&(1<<(b%64)) != 0 }
-
 func (f *FileSystem) markRange(start, count uint32, used bool) {
 	for b := start; b < start+count; b++ {
 		if used {

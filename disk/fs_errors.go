@@ -20,7 +20,8 @@ var (
 	// ErrEncryptedVolume reports a device whose first sectors hold an
 	// encrypted-volume header (LUKS, BitLocker, or this package's guest
 	// volume): the file system inside can only be reached by unlocking the
-	// volume with its key (the BEK of Azure Disk Encryption, FACTS F66-F84).
+	// volume with its key (the BEK of Azure Disk Encryption, a Key Vault
+	// secret: FACTS F63, F65).
 	ErrEncryptedVolume = errors.New("disk: encrypted volume: needs its key")
 
 	// ErrCorrupt reports a file system whose on-disk structures are damaged:

@@ -217,7 +217,7 @@ func TestVHDDeterministic(t *testing.T) {
 		}
 		return [32]byte(h.Sum(nil))
 	}
-	if sum() != sum() {
+	if a, b := sum(), sum(); a != b {
 		t.Error("same options, different VHD")
 	}
 }
