@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -165,7 +166,7 @@ func TestFSErrors(t *testing.T) {
 		{"remove non-empty", func() error { return f.Remove("/d") }, ErrNotEmpty},
 		{"too large", func() error { return f.WriteFile("/x", make([]byte, 64<<10+1)) }, ErrFileTooLarge},
 		{"append too large", func() error { return f.AppendFile("/d/big", make([]byte, 5<<10)) }, ErrFileTooLarge},
-		{"no space", func() error { return f.WriteFile("/x", make([]byte, 2<<20)) }, ErrFileTooLarge},
+		{"larger than the device", func() error { return f.WriteFile("/x", make([]byte, 2<<20)) }, ErrFileTooLarge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.op()
@@ -502,5 +503,40 @@ func TestFSAppendGrowsInPlace(t *testing.T) {
 	}
 	if n := len(f.inodes[1].ext); n != 1 {
 		t.Errorf("appended file has %d extents, want 1 (grown in place)", n)
+	}
+}
+
+func TestFSConcurrent(t *testing.T) {
+	d := newMemDevice(512, 8<<20)
+	f := mustFormat(t, d)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				p := fmt.Sprintf("/g%d/f%d", g, i%5)
+				if err := f.AppendFile(p, bytes.Repeat([]byte{byte(g)}, 700)); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := f.ReadFile(p); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := f.Check(); err != nil {
+		t.Fatal(err)
+	}
+	for g := range 4 {
+		for i := range 5 {
+			st, err := f.Stat(fmt.Sprintf("/g%d/f%d", g, i))
+			if err != nil || st.Size != 4*700 {
+				t.Errorf("Stat = %+v, %v; want 2800 bytes", st, err)
+			}
+		}
 	}
 }
