@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atrest-sim/atrest/envelope"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -399,5 +400,40 @@ func TestWriteVHDBadLister(t *testing.T) {
 	}
 	if !bytes.Equal(out.Bytes()[:1<<20], d.raw()) {
 		t.Fatal("a misbehaving lister changed the output")
+	}
+}
+
+// TestWriteVHDLayers checks that the layers of this package keep the
+// SparseDevice promise: the fast path gives the bytes a full read gives.
+func TestWriteVHDLayers(t *testing.T) {
+	rand := envelope.NewSeededReader(5)
+	pmk, err := envelope.GenerateAESKEK(rand, "pmk", envelope.A256KW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := NewManaged(ManagedConfig{SectorSize: 512, Sectors: 24 << 20 / 512, Encryption: EncryptionPlatformKey, PMK: pmk, Rand: rand})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vol, err := EncryptVolume(md, []byte("a BEK of enough bytes for the test"), VolumeConfig{Kind: DMCrypt, Mode: EncryptFormatAll, KDFIterations: 1000, Rand: rand})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillDevice(t, vol, 11)
+	for _, tc := range []struct {
+		name string
+		d    Device
+	}{{"managed", md}, {"volume", vol}} {
+		name, d := tc.name, tc.d
+		var fast, slow bytes.Buffer
+		if _, err := WriteVHD(&fast, d, &VHDOptions{Rand: &countingReader{}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := WriteVHD(&slow, plainDevice{d}, &VHDOptions{Rand: &countingReader{}}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(fast.Bytes(), slow.Bytes()) {
+			t.Errorf("%s: fast path differs from reading every sector", name)
+		}
 	}
 }
