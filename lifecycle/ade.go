@@ -84,6 +84,9 @@ type adeVol struct {
 	secret   string
 	secretID string
 	kekID    string
+	// stale marks a replica's volume whose BEK changed at the source after
+	// replication was enabled: the target holds no key for it (F100).
+	stale bool
 }
 
 func (c *adeConfig) coversTemp(os OS) bool {
@@ -235,6 +238,7 @@ func (w *World) EnableADE(vmName string, s ADESpec) error {
 		}
 		vm.guest[TempDisk] = g
 	}
+	w.syncVM(vmName)
 	return nil
 }
 
@@ -306,7 +310,7 @@ func (w *World) storeBEK(op string, vm *vmState, s ADESpec, bek *secretBytes) (s
 	if err != nil {
 		return "", "", refuseCause(op, "F65", ErrForbidden, "storing the BEK secret", err)
 	}
-	w.secrets[keyRef(s.Vault, name)] = &secretModel{vault: s.Vault, name: name, versions: []*keyVer{{id: sp.ID, version: sp.Version, enabled: true}}}
+	w.secrets[keyRef(s.Vault, name)] = &secretModel{vault: s.Vault, name: name, lineage: sp.ID, versions: []*keyVer{{id: sp.ID, version: sp.Version, enabled: true}}}
 	return name, sp.ID, nil
 }
 

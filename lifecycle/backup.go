@@ -21,6 +21,9 @@ type recoveryPoint struct {
 	at    time.Time
 	disks []*rpDisk
 	ade   *adeConfig
+	// kekBackup and bekBackup are the recovery point's backups of the
+	// ADE VM's KEK and BEK secret (F89), nil without ADE (or without KEK).
+	kekBackup, bekBackup *backupBlob
 }
 
 type rpDisk struct {
@@ -29,11 +32,9 @@ type rpDisk struct {
 	m     *disk.Managed
 	files *ledger
 	ade   *adeVol
+	des   string // the source disk's DES, reassigned on same-region restore (F87)
 }
 
-// replication is a site-recovery replication of a VM (F98-F104); not yet
-// modelled.
-type replication struct{}
 
 // GrantBackupAccess gives the Backup Management Service the permissions it
 // needs on a vault for ADE VMs (F90): Key Vault Administrator, as the
@@ -72,8 +73,25 @@ func (w *World) BackupVM(vmName, rpName string) error {
 			return refuseCause(op, "F90", ErrForbidden, "UserErrorKeyvaultPermissionsNotConfigured", err)
 		}
 	}
+	var kekB, bekB *backupBlob
+	if vm.ade != nil {
+		// The recovery point keeps backups of the BEK secret and the KEK
+		// (F89), taken by the backup service.
+		var err error
+		if bekB, err = w.takeBackup(op, backupServiceID, vm.ade.spec.Vault, vm.ade.secret, true); err != nil {
+			return refuseCause(op, "F90", ErrForbidden, "UserErrorKeyvaultPermissionsNotConfigured", err)
+		}
+		bekB.name = rpName + "/BEK"
+		if vm.ade.spec.KEKID != "" {
+			vn, _, kn, _, _ := vault.ParseID(vm.ade.spec.KEKID)
+			if kekB, err = w.takeBackup(op, backupServiceID, vn, kn, false); err != nil {
+				return refuseCause(op, "F90", ErrForbidden, "UserErrorKeyvaultPermissionsNotConfigured", err)
+			}
+			kekB.name = rpName + "/KEK"
+		}
+	}
 	rsv := vm.spec.Region + "-recovery-services"
-	rp := &recoveryPoint{name: rpName, at: w.Now()}
+	rp := &recoveryPoint{name: rpName, at: w.Now(), kekBackup: kekB, bekBackup: bekB}
 	src := *vm
 	rp.src = &src
 	if vm.ade != nil {
@@ -93,7 +111,7 @@ func (w *World) BackupVM(vmName, rpName string) error {
 			return refuseCause(op, "F47", ErrKeyUnavailable, "reading disk "+dn, err)
 		}
 		m.Lock()
-		rd := &rpDisk{name: dn, os: d.os, m: m, files: d.files.clone()}
+		rd := &rpDisk{name: dn, os: d.os, m: m, files: d.files.clone(), des: d.des}
 		if d.ade != nil {
 			c := *d.ade
 			rd.ade = &c
@@ -124,11 +142,17 @@ type RestoreSpec struct {
 	// Subscription and Region are the target; empty means the source's.
 	Subscription, Region string
 	Mode                 RestoreMode
+	// KeyVault, for an ADE VM, names the vault into which
+	// [World.RestoreRecoveryPointKeys] restored the BEK secret and KEK: the
+	// new VM boots with those copies (F92). Empty means the vault the
+	// recovery point names.
+	KeyVault string
 }
 
 // RestoreVM restores a recovery point as a new VM, encrypted the way the
-// source was: SSE disks come back under platform keys of the target
-// region; ADE disks stay guest-encrypted and boot with the BEK secret (and
+// source was: SSE disks come back under the source disk's disk encryption
+// set on a same-region restore, and under platform keys of the target
+// region on a cross-region one (a DES cannot be given there, F87); ADE disks stay guest-encrypted and boot with the BEK secret (and
 // KEK) the recovery point names. ADE VMs refuse other subscriptions,
 // replace-existing and file-level restore (F91, F93); cross-region restore
 // goes to the paired region only (F87, F91), and for ADE VMs only with
@@ -168,10 +192,33 @@ func (w *World) RestoreVM(rpName string, s RestoreSpec) error {
 	if _, ok := w.vms[s.VM]; ok {
 		return refuse(op, "", ErrInvalid, fmt.Sprintf("VM %q exists", s.VM))
 	}
+	if s.KeyVault != "" {
+		if !ade {
+			return refuse(op, "F92", ErrInvalid, "KeyVault applies to ADE VMs only")
+		}
+		kvm, ok := w.vaults[s.KeyVault]
+		switch {
+		case !ok:
+			return refuse(op, "", ErrNotFound, "vault "+s.KeyVault)
+		case kvm.spec.Region != s.Region:
+			return refuse(op, "F68", ErrRegionMismatch, "the key vault must be in the VM's region")
+		case kvm.spec.Subscription != s.Subscription:
+			return refuse(op, "F68", ErrSubscriptionMismatch, "the key vault must be in the VM's subscription")
+		case !kvm.spec.EnabledForDiskEncryption:
+			return refuse(op, "F41", ErrVaultConfig, "the vault is not enabled for disk encryption")
+		}
+		if err := w.ensureADEPlatform(s.KeyVault); err != nil {
+			return err
+		}
+	}
 	vm := &vmState{spec: src, image: rp.src.image, size: rp.src.size, state: Deallocated, mounted: map[string]bool{}, tmpLed: newLedger(), everADE: ade}
 	vm.spec.Name, vm.spec.Subscription, vm.spec.Region, vm.spec.EncryptionAtHost, vm.spec.OSDiskDES = s.VM, s.Subscription, s.Region, false, ""
 	if ade {
 		c := *rp.ade
+		if s.KeyVault != "" {
+			c.spec.Vault, c.secretID = s.KeyVault, moveID(c.secretID, s.KeyVault)
+			c.spec.KEKID = moveID(c.spec.KEKID, s.KeyVault)
+		}
 		vm.ade = &c
 	}
 	var made []string
@@ -183,7 +230,13 @@ func (w *World) RestoreVM(rpName string, s RestoreSpec) error {
 		if _, ok := w.disks[name]; ok {
 			return refuse(op, "", ErrInvalid, "disk "+name+" exists")
 		}
-		m, err := w.newManaged(op, DiskSpec{Name: name, Subscription: s.Subscription, Region: s.Region, SizeMiB: int64(rd.m.Sectors() * sectorSize >> 20)})
+		des := ""
+		if s.Region == src.Region {
+			if dd, ok := w.des[rd.des]; ok && dd.spec.Subscription == s.Subscription {
+				des = rd.des // same-region restore keeps the DES (F87)
+			}
+		}
+		m, err := w.newManaged(op, DiskSpec{Name: name, Subscription: s.Subscription, Region: s.Region, SizeMiB: int64(rd.m.Sectors() * sectorSize >> 20), DES: des})
 		if err != nil {
 			return err
 		}
@@ -193,9 +246,12 @@ func (w *World) RestoreVM(rpName string, s RestoreSpec) error {
 			return refuseCause(op, "F86", ErrKeyUnavailable, "reading the recovery point", err)
 		}
 		d := &diskState{name: name, sub: s.Subscription, region: s.Region, sizeMiB: int64(rd.m.Sectors() * sectorSize >> 20), m: m,
-			vm: s.VM, os: rd.os, files: rd.files.clone(), everADE: rd.ade != nil}
+			vm: s.VM, os: rd.os, files: rd.files.clone(), everADE: rd.ade != nil, des: des}
 		if rd.ade != nil {
 			c := *rd.ade
+			if s.KeyVault != "" {
+				c.vault, c.secretID, c.kekID = s.KeyVault, moveID(c.secretID, s.KeyVault), moveID(c.kekID, s.KeyVault)
+			}
 			d.ade = &c
 		}
 		w.disks[name] = d
@@ -216,6 +272,19 @@ func (w *World) RestoreVM(rpName string, s RestoreSpec) error {
 		return err
 	}
 	return nil
+}
+
+// moveID returns a versioned Key Vault id with its vault replaced: the id
+// of the restored copy of an object (F34 keeps names and versions).
+func moveID(id, vaultName string) string {
+	if id == "" {
+		return ""
+	}
+	_, coll, name, version, err := vault.ParseID(id)
+	if err != nil {
+		return id
+	}
+	return "https://" + vaultName + ".vault.azure.net/" + coll + "/" + name + "/" + version
 }
 
 func (w *World) resolveBackup(a Artifact) (*target, error) {

@@ -125,6 +125,17 @@ func (w *World) storageView(target string) (*disk.Managed, *ledger, *adeVol, str
 	return nil, nil, nil, "", false
 }
 
+// storageDES returns the DES of a disk or snapshot, "" for platform keys.
+func (w *World) storageDES(target string) string {
+	if d, ok := w.disks[target]; ok {
+		return d.des
+	}
+	if s, ok := w.snaps[target]; ok {
+		return s.des
+	}
+	return ""
+}
+
 // DownloadVHD downloads the target of an active grant as a fixed VHD named
 // vhdName, held by the grant's principal in the cloud. The storage service
 // decrypts SSE on the way out (F106): the VHD holds the plaintext of SSE
@@ -144,7 +155,11 @@ func (w *World) DownloadVHD(grantName, vhdName string) error {
 	defer restoreLock(m, was)
 	f := &sparseFile{}
 	if _, err := disk.WriteVHD(f, m, &disk.VHDOptions{Now: w.Now, Rand: w.rand}); err != nil {
-		return refuseCause(op, "F107", ErrKeyUnavailable, "reading the disk through the storage service", err)
+		err = refuseCause(op, "F107", ErrKeyUnavailable, "reading the disk through the storage service", err)
+		if w.cmkLost(w.storageDES(g.target)) {
+			return unrecoverable(op, g.target, err)
+		}
+		return err
 	}
 	v := &vhdFile{name: vhdName, region: region, f: f, files: files.clone(), holders: map[string]bool{g.who: true}}
 	if ade != nil {
@@ -203,7 +218,11 @@ func (w *World) HandBEKToHost(who, secretID, hostName string) error {
 	}
 	bek, err := w.fetchVolBEK(op, v, who)
 	if err != nil {
-		return refuseCause(op, "F65", ErrForbidden, who+" cannot obtain the BEK", err)
+		err = refuseCause(op, "F65", ErrForbidden, who+" cannot obtain the BEK", err)
+		if w.adeLost(v) {
+			return unrecoverable(op, "the BEK", err)
+		}
+		return err
 	}
 	h.beks = append(h.beks, heldBEK{secretID: secretID, bek: bek})
 	return nil

@@ -39,6 +39,9 @@ type keyModel struct {
 	deleted     bool
 	deletedAt   time.Time
 	purged      bool
+	// lineage identifies the key material: the id of the first version
+	// created; restored copies share it (F35), for F114.
+	lineage string
 }
 
 type keyVer struct {
@@ -55,6 +58,7 @@ type secretModel struct {
 	deleted     bool
 	deletedAt   time.Time
 	purged      bool
+	lineage     string // as keyModel.lineage
 }
 
 // CreateVault creates a key vault. The admin principal becomes its Key
@@ -134,8 +138,8 @@ func (w *World) CreateKey(who, vaultName, name string, s KeySpec) (string, error
 		return "", refuseCause(op, "", ErrForbidden, "vault refused", err)
 	}
 	km, ok := w.keys[keyRef(vaultName, name)]
-	if !ok || km.purged {
-		km = &keyModel{vault: vaultName, name: name, kty: s.Type, bits: s.Size}
+	if !ok || w.keyGone(km) {
+		km = &keyModel{vault: vaultName, name: name, kty: s.Type, bits: s.Size, lineage: k.ID}
 		w.keys[keyRef(vaultName, name)] = km
 	}
 	km.versions = append(km.versions, &keyVer{id: k.ID, version: k.Version, enabled: true, exp: s.Expires})

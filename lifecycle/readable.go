@@ -74,8 +74,10 @@ func (w *World) resolve(a Artifact) (*target, error) {
 			return nil, refuse(op, "F56", ErrNotFound, "temp disk of "+a.Name)
 		}
 		return &target{tempVM: vm, files: vm.tmpLed, vm: vm, name: TempDisk, sub: vm.spec.Subscription}, nil
-	case RecoveryPointArtifact, ReplicaArtifact:
+	case RecoveryPointArtifact:
 		return w.resolveBackup(a)
+	case ReplicaArtifact:
+		return w.resolveReplica(a)
 	}
 	return nil, refuse(op, "", ErrInvalid, "unknown artifact kind")
 }
@@ -308,6 +310,10 @@ func (w *World) sseKeys(s *assessment, t *target, concrete bool) (bool, string) 
 			t.m.Lock()
 		}
 		if err != nil {
+			if w.cmkLost(t.des) {
+				s.fact("F114")
+				return false, lostWhy
+			}
 			return false, keyErrWhy(err)
 		}
 		if was {
@@ -318,7 +324,24 @@ func (w *World) sseKeys(s *assessment, t *target, concrete bool) (bool, string) 
 	if t.m.Unlocked() {
 		return true, "DEK cached by the storage service until the revocation check"
 	}
-	return w.cmkUsable(t.des)
+	ok, why := w.cmkUsable(t.des)
+	if !ok && w.cmkLost(t.des) {
+		s.fact("F114")
+		return false, lostWhy
+	}
+	return ok, why
+}
+
+// lostWhy explains a key of which no copy is left anywhere (F114).
+const lostWhy = "purged, with no copy in any vault, backup or recovery point: the data is unrecoverable (F114)"
+
+// goneWhy explains a purged key or secret version, naming the copy that
+// could bring it back (F34, F92) or saying there is none (F114).
+func (w *World) goneWhy(lineage, version string, secret bool) string {
+	if c := w.keyCopies(lineage, version, secret); c != "" {
+		return "purged; " + c
+	}
+	return lostWhy
 }
 
 // cmkUsable is the model's answer for a DES's customer key (F47, F10,
@@ -332,7 +355,8 @@ func (w *World) cmkUsable(desName string) (bool, string) {
 	// re-wrapping this is the newest version, else the pinned one.
 	km := w.keys[keyRef(d.vault, d.key)]
 	if w.keyGone(km) {
-		return false, "customer key purged (F114)"
+		_, _, _, ver, _ := vault.ParseID(d.kek.KeyID())
+		return false, "customer key " + w.goneWhy(km.lineage, ver, false)
 	}
 	if km.deleted {
 		return false, "customer key soft-deleted (F23)"
@@ -438,6 +462,13 @@ func (w *World) adeLayer(s *assessment, t *target, v Vantage, concrete bool, bek
 		}
 		s.fact("F82")
 		w.vaultBEK(s, a, adePlatformID, "the platform", concrete, beks)
+	case v.Kind == DRRegion && t.storage == "replica":
+		s.fact("F99")
+		if a.stale {
+			s.key("BEK", false, "changed at the source after replication was enabled; keys are not re-synced to the target (F100)", "F100")
+			return
+		}
+		w.vaultBEK(s, a, adePlatformID, "the platform in the target region", concrete, beks)
 	case v.Kind == VHDHolder && v.Host != "":
 		h := w.hosts[v.Host]
 		handed := false
@@ -498,7 +529,12 @@ func (w *World) vaultBEK(s *assessment, a *adeVol, who, label string, concrete b
 		_, _, name, version, _ := vault.ParseID(a.secretID)
 		sec, err := c.GetSecret(name, version)
 		if err != nil {
-			s.key(bekName, false, keyErrWhy(err))
+			why := keyErrWhy(err)
+			if w.lostSecret(a.secretID) {
+				why = lostWhy
+				s.fact("F114")
+			}
+			s.key(bekName, false, why)
 			if a.kekID != "" {
 				s.key(kekName, false, "not attempted: no wrapped BEK to unwrap")
 			}
@@ -514,7 +550,12 @@ func (w *World) vaultBEK(s *assessment, a *adeVol, who, label string, concrete b
 		bek, err := c.UnwrapKey(kn, kver, "RSA-OAEP", val)
 		clear(val)
 		if err != nil {
-			s.key(kekName, false, keyErrWhy(err))
+			why := keyErrWhy(err)
+			if w.lostKey(a.kekID) {
+				why = lostWhy
+				s.fact("F114")
+			}
+			s.key(kekName, false, why)
 			return
 		}
 		s.key(kekName, true, "unwrapped by "+label)
@@ -526,10 +567,16 @@ func (w *World) vaultBEK(s *assessment, a *adeVol, who, label string, concrete b
 	switch {
 	case p == nil || !p.perms(a.vault).secretGet:
 		s.key(bekName, false, "forbidden (F38)")
-	case sm == nil || w.secretGone(sm):
+	case sm == nil:
 		s.key(bekName, false, "soft-deleted or purged (F23)")
+	case w.secretGone(sm):
+		why := w.goneWhy(sm.lineage, secretVersion(a.secretID), true)
+		if why == lostWhy {
+			s.fact("F114")
+		}
+		s.key(bekName, false, why)
 	case sm.deleted:
-		s.key(bekName, false, "soft-deleted or purged (F23)")
+		s.key(bekName, false, "soft-deleted (F23)")
 	case !sm.versions[len(sm.versions)-1].enabled:
 		s.key(bekName, false, "disabled (F11)")
 	default:
@@ -539,8 +586,16 @@ func (w *World) vaultBEK(s *assessment, a *adeVol, who, label string, concrete b
 		}
 		km, kv, err := w.lookupKeyID("Readable", a.kekID)
 		switch {
-		case err != nil || w.keyGone(km) || km.deleted:
-			s.key(kekName, false, "soft-deleted or purged (F23)", "F114")
+		case err != nil:
+			s.key(kekName, false, "soft-deleted or purged (F23)")
+		case w.keyGone(km):
+			why := w.goneWhy(km.lineage, kv.version, false)
+			if why == lostWhy {
+				s.fact("F114")
+			}
+			s.key(kekName, false, why)
+		case km.deleted:
+			s.key(kekName, false, "soft-deleted (F23)")
 		case !p.perms(km.vault).unwrap:
 			s.key(kekName, false, "forbidden (F38)")
 		case !kv.enabled:
@@ -553,6 +608,11 @@ func (w *World) vaultBEK(s *assessment, a *adeVol, who, label string, concrete b
 	if a.kekID != "" {
 		s.key(kekName, false, "not attempted: no wrapped BEK to unwrap")
 	}
+}
+
+func secretVersion(id string) string {
+	_, _, _, v, _ := vault.ParseID(id)
+	return v
 }
 
 func secretName(id string) string {

@@ -223,7 +223,11 @@ func (w *World) start(op string, vm *vmState) error {
 	for _, dn := range vm.disks() {
 		if err := w.disks[dn].m.Unlock(); err != nil {
 			w.lockDisks(vm)
-			return refuseCause(op, "F47", ErrKeyUnavailable, "disk "+dn+": the host cannot unwrap its DEK", err)
+			err = refuseCause(op, "F47", ErrKeyUnavailable, "disk "+dn+": the host cannot unwrap its DEK", err)
+			if w.cmkLost(w.disks[dn].des) {
+				return unrecoverable(op, "disk "+dn, err)
+			}
+			return err
 		}
 	}
 	bek := vm.bek
@@ -231,6 +235,9 @@ func (w *World) start(op string, vm *vmState) error {
 		b, err := w.fetchBEK(op, vm.ade, adePlatform)
 		if err != nil {
 			w.lockDisks(vm)
+			if w.adeLost(vm.ade.vol(vm.image.OS)) {
+				return unrecoverable(op, "the ADE volumes of "+vm.spec.Name, err)
+			}
 			return err
 		}
 		bek = b
@@ -544,6 +551,7 @@ func (w *World) WriteFile(vmName, diskName, path string, data []byte) error {
 		vm.tmpLed.record(path, data)
 	} else {
 		w.disks[diskName].files.record(path, data)
+		w.syncVM(vmName)
 	}
 	return nil
 }

@@ -44,6 +44,7 @@ type World struct {
 	hosts      map[string]*host
 	rps        map[string]*recoveryPoint
 	repls      map[string]*replication
+	blobs      map[string]*backupBlob
 
 	effects []effect
 	seq     uint64
@@ -111,6 +112,7 @@ func New(cfg Config) (*World, error) {
 		hosts:      map[string]*host{},
 		rps:        map[string]*recoveryPoint{},
 		repls:      map[string]*replication{},
+		blobs:      map[string]*backupBlob{},
 	}
 	w.principals[adminID] = &principal{name: adminID, vp: w.admin, vaultRoles: map[string][]vault.Role{}, compute: map[string]ComputeRole{}}
 	return w, nil
