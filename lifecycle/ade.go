@@ -410,3 +410,151 @@ func (w *World) hostKey(vm *vmState, pmk *envelope.AESKEK) (*envelope.DEK, error
 	}
 	return pmk.Unwrap(vm.hostKey)
 }
+
+// DisableADE disables Azure Disk Encryption on the mounted volumes of a
+// running VM that vols covers (F77): the guest decrypts them in place and
+// remounts them; their data is preserved. Linux supports disabling only
+// for data volumes, and only while the OS volume is not encrypted (OS
+// encryption is permanent there); Windows supports it, but not for the OS
+// volume alone while data volumes stay encrypted (F69). The disks keep the
+// UDE flag (F84), so they still cannot use customer-managed keys or join a
+// VM with encryption at host. The BEK secret stays in the vault. When no
+// volume is left encrypted the VM no longer needs its BEK at boot; a temp
+// disk ADE covered is reformatted without it (F70).
+func (w *World) DisableADE(vmName string, vols VolumeType) error {
+	const op = "DisableADE"
+	vm, err := w.vm(op, vmName)
+	if err != nil {
+		return err
+	}
+	osEnc := w.disks[vm.osDisk].ade != nil
+	dataEnc := false
+	for _, dn := range vm.data {
+		dataEnc = dataEnc || w.disks[dn].ade != nil
+	}
+	switch {
+	case vols < VolumeOS || vols > VolumeAll:
+		return refuse(op, "F69", ErrInvalid, "volume type must be OS, Data or All")
+	case vm.state != Running:
+		return refuse(op, "F63", ErrState, "ADE runs as an extension inside the running guest")
+	case vm.ade == nil:
+		return refuse(op, "F77", ErrState, "ADE is not enabled on "+vmName)
+	case vm.image.OS == Linux && vols != VolumeData:
+		return refuse(op, "F77", ErrNotSupported, "Linux supports disabling ADE for data volumes only; OS-disk encryption is permanent")
+	case vm.image.OS == Linux && osEnc:
+		return refuse(op, "F77", ErrNotSupported, "Linux supports disabling ADE only while the OS volume is not encrypted")
+	case vm.image.OS == Windows && vols == VolumeOS && dataEnc:
+		return refuse(op, "F69", ErrNotSupported, "Windows cannot keep data volumes encrypted without the OS volume")
+	}
+	for _, dn := range vm.disks() {
+		d, g := w.disks[dn], vm.guest[dn]
+		if d.ade == nil || g == nil || g.vol == nil || d.os && vols == VolumeData || !d.os && vols == VolumeOS {
+			continue
+		}
+		if err := decryptInPlace(d.m, g.vol); err != nil {
+			return refuseCause(op, "F77", ErrKeyUnavailable, "decrypting "+dn, err)
+		}
+		fs, err := disk.Mount(d.m)
+		if err != nil {
+			return refuseCause(op, "F77", ErrState, "remounting "+dn, err)
+		}
+		d.ade = nil
+		vm.guest[dn] = &gmount{fs: fs}
+	}
+	left := false
+	for _, dn := range vm.disks() {
+		left = left || w.disks[dn].ade != nil
+	}
+	coveredTemp := vm.temp != nil && vm.ade.coversTemp(vm.image.OS)
+	if left {
+		if vm.image.OS == Windows && vols == VolumeData {
+			c := *vm.ade
+			c.spec.Volumes = VolumeOS
+			vm.ade = &c
+		}
+	} else {
+		vm.ade, vm.bek = nil, nil
+	}
+	if coveredTemp && (vm.ade == nil || !vm.ade.coversTemp(vm.image.OS)) {
+		vm.temp.Reset()
+		if err := w.newTemp(vm, nil); err != nil {
+			return refuseCause(op, "F70", ErrState, "temp disk", err)
+		}
+		g, err := w.mountTemp(vm, nil)
+		if err != nil {
+			return refuseCause(op, "F70", ErrState, "temp disk", err)
+		}
+		vm.guest[TempDisk] = g
+	}
+	w.syncVM(vmName)
+	return nil
+}
+
+// decryptInPlace writes the plaintext of an open ADE volume back over its
+// device, sector s of the volume at sector s of the device (the header
+// and the data offset go away), and zeroes the device sectors that held
+// only the header or stale ciphertext. Runs are copied in ascending order,
+// each read before it is written, so the overlap of source and
+// destination is safe.
+func decryptInPlace(dev *disk.Managed, vol *disk.Volume) error {
+	type run struct{ first, n uint64 }
+	var devRuns, volRuns []run
+	for s := uint64(0); ; {
+		f, n, ok := dev.NextWritten(s)
+		if !ok {
+			break
+		}
+		devRuns = append(devRuns, run{f, n})
+		s = f + n
+	}
+	for s := uint64(0); ; {
+		f, n, ok := vol.NextWritten(s)
+		if !ok {
+			break
+		}
+		volRuns = append(volRuns, run{f, n})
+		s = f + n
+	}
+	const chunk = 256
+	ss := uint64(vol.SectorSize())
+	buf := make([]byte, chunk*ss)
+	for _, r := range volRuns {
+		for f, n := r.first, r.n; n > 0; {
+			k := min(n, chunk)
+			b := buf[:k*ss]
+			if err := vol.ReadSectors(b, f); err != nil {
+				return err
+			}
+			if err := dev.WriteSectors(b, f); err != nil {
+				return err
+			}
+			f += k
+			n -= k
+		}
+	}
+	clear(buf)
+	// Zero what the device held outside the volume's plaintext.
+	vi := 0
+	for _, r := range devRuns {
+		for s, end := r.first, r.first+r.n; s < end; {
+			for vi < len(volRuns) && volRuns[vi].first+volRuns[vi].n <= s {
+				vi++
+			}
+			stop := end
+			if vi < len(volRuns) && volRuns[vi].first <= s {
+				s = min(end, volRuns[vi].first+volRuns[vi].n) // covered by plaintext
+				continue
+			} else if vi < len(volRuns) {
+				stop = min(end, volRuns[vi].first)
+			}
+			for s < stop {
+				k := min(stop-s, chunk)
+				if err := dev.WriteSectors(buf[:k*ss], s); err != nil {
+					return err
+				}
+				s += k
+			}
+		}
+	}
+	return nil
+}

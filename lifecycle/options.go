@@ -47,10 +47,6 @@ type Options struct {
 	// ASRLinuxADE allows replicating Linux ADE VMs with site recovery; the
 	// older matrix did not. Default true (F98, older-guidance 6).
 	ASRLinuxADE bool
-	// ExportNeedsKey makes SAS export reads share the customer-key check of
-	// VM I/O, one hour after revocation (an inference the documentation does
-	// not state). Default true (F107).
-	ExportNeedsKey bool
 	// RevocationDelay is how long after a customer key becomes unusable disk
 	// I/O fails and VMs shut down. Default one hour (F47, older-guidance 9).
 	RevocationDelay time.Duration
@@ -79,7 +75,6 @@ func DefaultOptions() Options {
 		ADEWindowsCustomImages: true,
 		BackupBEKOnly:          true,
 		ASRLinuxADE:            true,
-		ExportNeedsKey:         true,
 		RevocationDelay:        time.Hour,
 		RotationPickup:         time.Hour,
 		ADERetirement:          time.Date(2028, time.September, 15, 0, 0, 0, 0, time.UTC),

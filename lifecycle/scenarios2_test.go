@@ -85,29 +85,6 @@ func TestKEKSoftDeletedThenRecovered(t *testing.T) {
 	f.must(f.Start("vm1"))
 }
 
-func TestKEKPurgedUnreadableForever(t *testing.T) {
-	f := adeVM(t, 7)
-	f.download("vm1", "vm1-data", "v.vhd")
-	f.must(f.Deallocate("vm1"))
-	f.must(f.DeleteKey(adminID, kv, "kek"))
-	f.Advance(8 * 24 * hour) // retention is 7 days: purged automatically (F26)
-	for _, c := range []struct {
-		v Vantage
-		a Artifact
-	}{
-		{guest("vm1"), diskA("vm1-data")},
-		{guest("vm1"), diskA("vm1-osdisk")},
-		{principalV(adminID), diskA("vm1-data")},
-		{Vantage{Kind: VHDHolder, Principal: adminID}, vhdA("v.vhd")},
-		{onPrem("onprem"), vhdA("v.vhd")},
-	} {
-		f.wantReadable(c.v, c.a, false)
-	}
-	wantErr(t, f.Start("vm1"), ErrBootFailure, "F82")
-	id, _ := f.BEKSecretID("vm1-data")
-	wantErr(t, f.HandBEKToHost(adminID, id, "onprem"), ErrForbidden, "F65")
-}
-
 func TestEncryptFormatAllLosesLinuxData(t *testing.T) {
 	f := newFixture(t, 8)
 	f.vm("vm1", "Canonical:ubuntu-22_04-lts", "Standard_D2s_v3", "")
