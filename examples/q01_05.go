@@ -1,0 +1,178 @@
+package examples
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/atrest-sim/atrest/lifecycle"
+)
+
+// sseLayer returns the name of the SSE layer of a verdict, or "no SSE".
+func sseLayer(v lifecycle.Verdict) string {
+	for _, l := range v.Layers {
+		if strings.HasPrefix(l.Name, "SSE") {
+			return l.Name
+		}
+	}
+	return "no SSE"
+}
+
+// layers returns the layer names of a verdict joined by " > ".
+func layers(v lifecycle.Verdict) string {
+	ns := make([]string, len(v.Layers))
+	for i, l := range v.Layers {
+		ns[i] = l.Name
+	}
+	return strings.Join(ns, " > ")
+}
+
+// hasLayer reports whether a verdict has a layer whose name starts with p.
+func hasLayer(v lifecycle.Verdict, p string) bool {
+	for _, l := range v.Layers {
+		if strings.HasPrefix(l.Name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// readable says "readable" or "not readable".
+func readable(v lifecycle.Verdict) string {
+	if v.Readable {
+		return "readable"
+	}
+	return "not readable"
+}
+
+// Q01DefaultEncryption creates a disk with no encryption settings, reads
+// its raw media as a storage insider and through its VM, then applies the
+// only setting the disk API has without a customer key and reads again.
+func Q01DefaultEncryption(seed uint64) (Answer, error) {
+	s := newScenario(seed)
+	s.vm("vm1", ubuntu, d2v3, "")
+	raw := s.verdict("raw media of a new disk with default settings", insider, mediaA("vm1-data"))
+	g := s.verdict("the VM reading it", guest("vm1"), diskA("vm1-data"))
+	s.do("Deallocate", s.w.Deallocate("vm1"))
+	off := s.try("SetDiskEncryption(vm1-data, no customer key), the closest to 'off'", s.w.SetDiskEncryption("vm1-data", ""))
+	after := s.verdict("raw media afterwards", insider, mediaA("vm1-data"))
+	s.do("Start", s.w.Start("vm1"))
+	g2 := s.verdict("the VM reading it afterwards", guest("vm1"), diskA("vm1-data"))
+	s.diagram.add("disk with default settings, read by its VM", g, "")
+	encrypted := !raw.Readable && hasLayer(raw, "SSE")
+	stillOn := !after.Readable && hasLayer(after, "SSE")
+	return s.finish(1, fmt.Sprintf("%s: a disk created with no settings has %s (raw media %s, its VM reads it: %s); can it be turned off: %s: the only setting without a customer key (%s) leaves %s, raw media %s, VM reads: %s",
+		yesNo(encrypted), sseLayer(raw), readable(raw), yesNo(g.Readable),
+		yesNo(!stillOn), off, sseLayer(after), readable(after), yesNo(g2.Readable)))
+}
+
+// Q02OwnKey encrypts one VM's disks with a customer key through a disk
+// encryption set and another VM with ADE and a KEK, and counts the Key
+// Vault operations of provisioning and of writing data afterwards.
+func Q02OwnKey(seed uint64) (Answer, error) {
+	s := newScenario(seed)
+	s.withCMK()
+	s.withKEK()
+	m := s.auditMark()
+	s.vm("vm1", ubuntu, d2v3, "des1")
+	cmkOps, cmkBy := s.kvOps(m)
+	s.note("Key Vault operations to create a VM with 2 CMK disks: %d (%s)", cmkOps, opsText(cmkBy))
+	sse := s.verdict("SSE with a customer key", guest("vm1"), diskA("vm1-data"))
+
+	s.vm("vm2", ubuntu, d2v3, "")
+	m = s.auditMark()
+	s.ade("vm2", true)
+	adeOps, adeBy := s.kvOps(m)
+	s.note("Key Vault operations to enable ADE with a KEK on 2 volumes: %d (%s)", adeOps, opsText(adeBy))
+	ade := s.verdict("ADE with a KEK", guest("vm2"), diskA("vm2-data"))
+
+	const files = 64
+	m = s.auditMark()
+	for i := 0; i < files && s.ok(); i++ {
+		p := fmt.Sprintf("/data/file%02d.bin", i)
+		data := bytes.Repeat([]byte{byte(i)}, 16<<10)
+		s.do("WriteFile", s.w.WriteFile("vm1", "vm1-data", p, data))
+		s.do("WriteFile", s.w.WriteFile("vm2", "vm2-data", p, data))
+	}
+	dataOps, _ := s.kvOps(m)
+	s.note("Key Vault operations while writing %d files of 16 KiB to each VM: %d", files, dataOps)
+	s.fact("F44", "F45", "F65")
+	s.diagram.add("SSE with a customer key", sse, s.cmk)
+	s.diagram.add("ADE with a KEK", ade, "")
+	own := sse.Readable && hasLayer(sse, "SSE-CMK") && ade.Readable && hasLayer(ade, "ADE")
+	return s.finish(2, fmt.Sprintf("%s: SSE with a customer key (%s, VM reads: %s) and ADE with a KEK (%s, VM reads: %s); does the key encrypt the data: %s: the key only wraps the per-disk DEK or the BEK (%d and %d Key Vault operations at setup), and writing %d files cost %d",
+		yesNo(own), layers(sse), yesNo(sse.Readable), layers(ade), yesNo(ade.Readable),
+		yesNo(dataOps > 0), cmkOps, adeOps, 2*files, dataOps))
+}
+
+// Q03SSEPlatformKeyVHD downloads a platform-key disk as a VHD, copies it
+// to an on-premises host and reads it there.
+func Q03SSEPlatformKeyVHD(seed uint64) (Answer, error) {
+	s := newScenario(seed)
+	s.vm("vm1", ubuntu, d2v3, "")
+	s.download("vm1", "vm1-data", "vm1-data.vhd")
+	v := s.verdict("VHD on premises", laptop, vhdA("vm1-data.vhd"))
+	same := false
+	if s.ok() {
+		b, err := s.w.HostReadFile("laptop", "vm1-data.vhd", csvPath)
+		s.do("HostReadFile", err)
+		same = bytes.Equal(b, csvData)
+		s.note("the host mounts the VHD and reads %s: %d bytes, identical to what the VM wrote: %s", csvPath, len(b), yesNo(same))
+	}
+	s.diagram.add("VHD of a platform-key disk, on premises", v, "")
+	return s.finish(3, fmt.Sprintf("%s: the VHD is %s on premises with no key at all (layers %s); the host read %s back intact: %s",
+		yesNo(v.Readable), readable(v), layers(v), csvPath, yesNo(same)))
+}
+
+// Q04SSECustomerKeyVHD does the same as Q03 with a customer key, then
+// disables the key and tries a second export.
+func Q04SSECustomerKeyVHD(seed uint64) (Answer, error) {
+	s := newScenario(seed)
+	s.withCMK()
+	s.vm("vm1", ubuntu, d2v3, "des1")
+	s.download("vm1", "vm1-data", "vm1-data.vhd")
+	v := s.verdict("VHD of a CMK disk on premises", laptop, vhdA("vm1-data.vhd"))
+	s.do("SetKeyEnabled false", s.w.SetKeyEnabled(admin, s.cmk, false))
+	s.w.Advance(61 * time.Minute)
+	late := s.verdict("the same VHD after the key is disabled", laptop, vhdA("vm1-data.vhd"))
+	var again refusal
+	if s.ok() {
+		g, err := s.w.GrantAccess(admin, "vm1-data", hour)
+		if r := s.try("GrantAccess after disabling the key", err); !r.Refused {
+			again = s.try("DownloadVHD after disabling the key", s.w.DownloadVHD(g, "again.vhd"))
+			s.do("RevokeAccess", s.w.RevokeAccess(g))
+		} else {
+			again = r
+		}
+	}
+	s.diagram.add("VHD of a CMK disk, on premises", v, s.cmk)
+	return s.finish(4, fmt.Sprintf("%s: the VHD is %s on premises (layers %s): the storage service removed SSE at export, the customer key does not travel with the file; disabling the key afterwards leaves that copy %s, and a new export is %s",
+		yesNo(v.Readable), readable(v), layers(v), readable(late), again))
+}
+
+// Q05ADEVHD downloads an ADE disk (BEK wrapped by a KEK), reads it on
+// premises, then has a principal without vault access and the vault admin
+// hand the BEK to the host.
+func Q05ADEVHD(seed uint64) (Answer, error) {
+	s := newScenario(seed)
+	s.vm("vm1", ubuntu, d2v3, "")
+	s.ade("vm1", true)
+	s.download("vm1", "vm1-data", "vm1-data.vhd")
+	before := s.verdict("VHD of an ADE disk on premises", laptop, vhdA("vm1-data.vhd"))
+	var bek string
+	if s.ok() {
+		var err error
+		bek, err = s.w.BEKSecretID("vm1-data")
+		s.do("BEKSecretID", err)
+		s.do("AddPrincipal", s.w.AddPrincipal("contractor"))
+		s.do("AssignComputeRole", s.w.AssignComputeRole("contractor", sub, lifecycle.Contributor))
+	}
+	nobody := s.try("a Contributor without vault roles hands the BEK to the host", s.w.HandBEKToHost("contractor", bek, "laptop"))
+	handed := s.try("the vault administrator hands the BEK to the host", s.w.HandBEKToHost(admin, bek, "laptop"))
+	after := s.verdict("VHD on premises with the BEK", laptop, vhdA("vm1-data.vhd"))
+	s.diagram.add("VHD of an ADE disk, on premises, no BEK", before, "")
+	s.diagram.add("after the BEK is handed over", after, "")
+	return s.finish(5, fmt.Sprintf("%s: the VHD is %s on premises (layers %s, %s); handing the BEK over: by a principal without vault access %s, by the vault administrator %s, and then the VHD is %s",
+		yesNo(before.Readable), readable(before), layers(before), before.Reason, nobody, handed, readable(after)))
+}

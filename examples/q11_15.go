@@ -1,0 +1,234 @@
+package examples
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/atrest-sim/atrest/lifecycle"
+)
+
+// adeLevel tries ADE on all volumes, then on data volumes only, and says
+// which the cloud accepted.
+func (s *scenario) adeLevel(vm string) (string, refusal) {
+	all := s.w.EnableADE(vm, lifecycle.ADESpec{Vault: kv, Volumes: lifecycle.VolumeAll})
+	if all == nil {
+		return "OS and data", refusal{}
+	}
+	r := s.tryQuiet(all)
+	if s.w.EnableADE(vm, lifecycle.ADESpec{Vault: kv, Volumes: lifecycle.VolumeData}) == nil {
+		return "data only", r
+	}
+	return "none", r
+}
+
+// tryQuiet is try without the evidence line.
+func (s *scenario) tryQuiet(err error) refusal {
+	n := len(s.evidence)
+	r := s.try("", err)
+	s.evidence = s.evidence[:n]
+	return r
+}
+
+// Q11SupportMatrix creates a VM from every image of the catalogue and two
+// custom images, reads each OS disk's raw media, and tries ADE on it.
+func Q11SupportMatrix(seed uint64) (Answer, error) {
+	s := newScenario(seed)
+	ims := lifecycle.Images()
+	for _, c := range []lifecycle.Image{
+		{Name: "custom:contoso-ubuntu", OS: lifecycle.Linux, Distro: "Ubuntu", Version: "22.04", ADE: lifecycle.ADEOSAndData, RootUsageGB: 2},
+		{Name: "custom:contoso-windows", OS: lifecycle.Windows, Distro: "WindowsServer", Version: "2022", ADE: lifecycle.ADEOSAndData, RootUsageGB: 12},
+	} {
+		c.Source = lifecycle.Custom
+		s.do("AddCustomImage", s.w.AddCustomImage(c))
+		ims = append(ims, c)
+	}
+	t := &Table{Header: []string{"image", "source", "OS", "SSE (raw OS disk media)", "ADE"}}
+	sse := 0
+	var dataOnly, none []string
+	for i, im := range ims {
+		vm := fmt.Sprintf("vm%02d", i)
+		s.vm(vm, im.Name, d2v3, "")
+		raw := s.check("raw media of "+vm, insider, mediaA(vm+"-osdisk"))
+		if !s.ok() {
+			break
+		}
+		if !raw.Readable && hasLayer(raw, "SSE") {
+			sse++
+		}
+		level, why := s.adeLevel(vm)
+		cell := level
+		if why.Refused && level != "OS and data" {
+			cell += " (" + why.Fact + ")"
+		}
+		switch level {
+		case "data only":
+			dataOnly = append(dataOnly, im.Name)
+		case "none":
+			none = append(none, im.Name)
+		}
+		t.Rows = append(t.Rows, []string{im.Name, im.Source.String(), im.OS.String(), sseLayer(raw) + ", " + readable(raw), cell})
+	}
+	s.fact("F43", "F74", "F75")
+	a, err := s.finish(11, fmt.Sprintf("SSE: every image, %d of %d (marketplace, gallery and custom, Windows and Linux); ADE: OS and data on %d, data volumes only on %s, not at all on %s",
+		sse, len(ims), len(ims)-len(dataOnly)-len(none), strings.Join(dataOnly, ", "), strings.Join(none, ", ")))
+	a.Table = t
+	return a, err
+}
+
+// Q12ImageFromADE captures an ADE VM, captures a VM before encrypting it
+// and reuses that image, and tries ADE on VMs created from custom images.
+func Q12ImageFromADE(seed uint64) (Answer, error) {
+	s := newScenario(seed)
+	s.vm("vm1", ubuntu, d2v3, "")
+	s.ade("vm1", false)
+	s.do("Stop vm1", s.w.Stop("vm1"))
+	adeCap := s.try("capturing a generalized image of an ADE VM", s.w.CaptureImage("vm1", "img-ade", true))
+	s.vm("vm2", ubuntu, d2v3, "")
+	s.do("Stop vm2", s.w.Stop("vm2"))
+	plainCap := s.try("capturing a generalized image of the VM before encrypting it", s.w.CaptureImage("vm2", "img-linux", true))
+	s.do("CreateVM vm3", s.w.CreateVM(lifecycle.VMSpec{Name: "vm3", Subscription: sub, Region: region, Image: "img-linux", Size: d2v3}))
+	reuse := s.verdict("a VM created from the captured image", guest("vm3"), diskA("vm3-osdisk"))
+	linuxADE := s.try("ADE on a VM from the captured Linux image", s.w.EnableADE("vm3", lifecycle.ADESpec{Vault: kv, Volumes: lifecycle.VolumeAll}))
+	s.do("CreateVM vm4", s.w.CreateVM(lifecycle.VMSpec{Name: "vm4", Subscription: sub, Region: region, Image: win2019, Size: d2v3}))
+	s.do("Stop vm4", s.w.Stop("vm4"))
+	s.do("CaptureImage img-win", s.w.CaptureImage("vm4", "img-win", true))
+	s.do("CreateVM vm5", s.w.CreateVM(lifecycle.VMSpec{Name: "vm5", Subscription: sub, Region: region, Image: "img-win", Size: d2v3}))
+	winADE := s.try("ADE on a VM from a captured Windows image", s.w.EnableADE("vm5", lifecycle.ADESpec{Vault: kv, Volumes: lifecycle.VolumeAll}))
+	winRead := s.verdict("that Windows VM after ADE", guest("vm5"), diskA("vm5-osdisk"))
+	s.fact("F112")
+	s.diagram.add("VM from a captured image", reuse, "")
+	s.diagram.add("Windows VM from a captured image, with ADE", winRead, "")
+	return s.finish(12, fmt.Sprintf("no: capturing an ADE VM is %s; capture before encrypting instead (%s, a VM from it is %s), but ADE on a VM from a custom Linux image is %s, from a custom Windows image %s",
+		adeCap, plainCap, readable(reuse), linuxADE, winADE))
+}
+
+// Q13FileRestore backs up an ADE VM, tries a file-level restore, and
+// restores the whole VM to read one file.
+func Q13FileRestore(seed uint64) (Answer, error) {
+	s := newScenario(seed)
+	s.vm("vm1", ubuntu, d2v3, "")
+	s.do("WriteFile", s.w.WriteFile("vm1", "vm1-data", "/data/reports/q1.txt", []byte("quarterly report")))
+	s.ade("vm1", true)
+	s.do("GrantBackupAccess", s.w.GrantBackupAccess(kv))
+	s.do("BackupVM", s.w.BackupVM("vm1", "rp1"))
+	osd := s.verdict("the recovery point's OS disk", operator, rpA("rp1", "vm1-osdisk"))
+	data := s.verdict("the recovery point's data disk", operator, rpA("rp1", "vm1-data"))
+	files := s.try("restoring files and folders from the ADE VM's recovery point", s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "x", Mode: lifecycle.RestoreFiles}))
+	s.do("RestoreVM", s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1r"}))
+	var got []byte
+	if s.ok() {
+		var err error
+		got, err = s.w.ReadFile("vm1r", "vm1r-vm1-data", "/data/reports/q1.txt")
+		s.do("ReadFile", err)
+		s.note("reading /data/reports/q1.txt in the restored VM: %q", got)
+	}
+	restored := s.verdict("the restored VM's data disk", guest("vm1r"), diskA("vm1r-vm1-data"))
+	s.lack("backup policies that select folders do not exist in the cloud or in lifecycle: BackupVM always takes every managed disk")
+	s.diagram.add("restored ADE VM", restored, "")
+	whole := len(osd.Layers) > 0 && len(data.Layers) > 0
+	return s.finish(13, fmt.Sprintf("no: a backup takes whole disks (the recovery point holds the OS disk and the data disk: %s, both guest-encrypted: %s); a single-file restore is %s; restore the whole VM instead, then copy the file (read back intact: %s)",
+		yesNo(whole), yesNo(hasLayer(osd, "ADE") && hasLayer(data, "ADE")), files, yesNo(string(got) == "quarterly report")))
+}
+
+// Q14ADEFormat enables ADE on Linux with and without EncryptFormatAll, on
+// Windows, on a disk added later, and next to a disk kept unmounted.
+func Q14ADEFormat(seed uint64) (Answer, error) {
+	s := newScenario(seed)
+	t := &Table{Header: []string{"case", "encrypted (ADE layer)", "data after enable"}}
+	row := func(name string, v lifecycle.Verdict) {
+		data := "kept"
+		if !v.Readable {
+			data = "lost (" + v.Reason + ")"
+		}
+		t.Rows = append(t.Rows, []string{name, yesNo(hasLayer(v, "ADE")), data})
+	}
+	s.vm("lnx1", ubuntu, d2v3, "")
+	s.do("EnableADE lnx1", s.w.EnableADE("lnx1", lifecycle.ADESpec{Vault: kv, Volumes: lifecycle.VolumeAll, EncryptFormatAll: true}))
+	efa := s.verdict("Linux data disk with data, EncryptFormatAll", guest("lnx1"), diskA("lnx1-data"))
+	row("Linux, existing data disk with data, EncryptFormatAll", efa)
+	s.vm("lnx2", ubuntu, d2v3, "")
+	s.ade("lnx2", false)
+	inPlace := s.verdict("Linux data disk with data, in place", guest("lnx2"), diskA("lnx2-data"))
+	row("Linux, existing data disk with data, in place", inPlace)
+	s.vm("win1", win2019, d2v3, "")
+	s.ade("win1", false)
+	w := s.verdict("Windows data disk with data", guest("win1"), diskA("win1-data"))
+	row("Windows, existing data disk with data", w)
+
+	// A disk added to an encrypted VM, then enable re-run with EncryptFormatAll.
+	s.dataDisk("lnx2", "lnx2-new", "")
+	newBefore := s.check("new disk before re-running enable", guest("lnx2"), diskA("lnx2-new"))
+	row("Linux, disk added to an encrypted VM, before enable is re-run", newBefore)
+	s.do("EnableADE lnx2 again", s.w.EnableADE("lnx2", lifecycle.ADESpec{Vault: kv, Volumes: lifecycle.VolumeAll, EncryptFormatAll: true}))
+	newAfter := s.verdict("disk added later, enable re-run with EncryptFormatAll", guest("lnx2"), diskA("lnx2-new"))
+	row("Linux, disk added later, enable re-run with EncryptFormatAll", newAfter)
+	old := s.check("the disk encrypted earlier", guest("lnx2"), diskA("lnx2-data"))
+	row("Linux, disk encrypted earlier, enable re-run with EncryptFormatAll", old)
+
+	// A disk kept unencrypted: unmounted while enable runs (F69).
+	s.vm("lnx3", ubuntu, d2v3, "")
+	s.do("Unmount", s.w.Unmount("lnx3", "lnx3-data"))
+	s.do("EnableADE lnx3", s.w.EnableADE("lnx3", lifecycle.ADESpec{Vault: kv, Volumes: lifecycle.VolumeAll, EncryptFormatAll: true}))
+	s.do("Mount", s.w.Mount("lnx3", "lnx3-data"))
+	kept := s.verdict("disk unmounted while enable ran", guest("lnx3"), diskA("lnx3-data"))
+	row("Linux, data disk unmounted while enable ran", kept)
+	s.fact("F69", "F71")
+	s.diagram.add("EncryptFormatAll on a disk with data", efa, "")
+	s.diagram.add("disk kept out of ADE", kept, "")
+	a, err := s.finish(14, fmt.Sprintf("only Linux with EncryptFormatAll formats, and only mounted data volumes not yet encrypted: existing disk with data %s, in place %s, Windows %s; a disk added later is encrypted only when enable is re-run (%s with EncryptFormatAll, the earlier disk %s); a disk unmounted during enable stays without ADE: %s",
+		dataFate(efa), dataFate(inPlace), dataFate(w), dataFate(newAfter), dataFate(old), yesNo(!hasLayer(kept, "ADE") && kept.Readable)))
+	a.Table = t
+	return a, err
+}
+
+// dataFate says "kept" or "erased".
+func dataFate(v lifecycle.Verdict) string {
+	if v.Readable {
+		return "kept"
+	}
+	return "erased"
+}
+
+// Q15TempDisk writes to the temp disk of VMs with SSE only, encryption at
+// host, a v5 size, and ADE on Windows and Linux, and reads each temp disk
+// as a storage insider.
+func Q15TempDisk(seed uint64) (Answer, error) {
+	s := newScenario(seed)
+	s.do("RegisterEncryptionAtHost", s.w.RegisterEncryptionAtHost(sub))
+	cases := []struct {
+		name, image, size string
+		eah               bool
+		ade               *lifecycle.ADESpec
+	}{
+		{"SSE only (v3 size)", ubuntu, d2v3, false, nil},
+		{"SSE only (v5 size)", ubuntu, "Standard_D2ds_v5", false, nil},
+		{"encryption at host", ubuntu, d2v3, true, nil},
+		{"ADE Windows, VolumeType All", win2019, d2v3, false, &lifecycle.ADESpec{Vault: kv, Volumes: lifecycle.VolumeAll}},
+		{"ADE Linux, VolumeType All", ubuntu, d2v3, false, &lifecycle.ADESpec{Vault: kv, Volumes: lifecycle.VolumeAll}},
+		{"ADE Linux, EncryptFormatAll", ubuntu, d2v3, false, &lifecycle.ADESpec{Vault: kv, Volumes: lifecycle.VolumeAll, EncryptFormatAll: true}},
+	}
+	t := &Table{Header: []string{"VM", "temp disk: storage insider", "layers", "temp disk: its VM"}}
+	var vs []lifecycle.Verdict
+	for i, c := range cases {
+		vm := fmt.Sprintf("vm%d", i+1)
+		s.do("CreateVM "+vm, s.w.CreateVM(lifecycle.VMSpec{Name: vm, Subscription: sub, Region: region, Image: c.image, Size: c.size, EncryptionAtHost: c.eah}))
+		if c.ade != nil {
+			s.do("EnableADE "+vm, s.w.EnableADE(vm, *c.ade))
+		}
+		s.do("WriteFile temp", s.w.WriteFile(vm, lifecycle.TempDisk, "/pagefile.sys", []byte("page of memory")))
+		in := s.verdict(c.name+", insider", insider, tempA(vm))
+		g := s.check(c.name+", guest", guest(vm), tempA(vm))
+		vs = append(vs, in)
+		t.Rows = append(t.Rows, []string{c.name, readable(in), layers(in), readable(g)})
+	}
+	if !s.ok() {
+		return s.finish(15, "")
+	}
+	s.diagram.add("temp disk, SSE only", vs[0], "")
+	s.diagram.add("temp disk, encryption at host", vs[2], "")
+	enc := func(v lifecycle.Verdict) string { return yesNo(!v.Readable) }
+	a, err := s.finish(15, fmt.Sprintf("SSE alone: %s (an insider reads it: %s; v5 and newer sizes: %s); encryption at host: %s; ADE: Windows with VolumeType All %s, Linux %s, Linux with EncryptFormatAll %s",
+		enc(vs[0]), yesNo(vs[0].Readable), enc(vs[1]), enc(vs[2]), enc(vs[3]), enc(vs[4]), enc(vs[5])))
+	a.Table = t
+	return a, err
+}
