@@ -179,7 +179,7 @@ func NewAESKEK(id string, alg Algorithm, key []byte) (*AESKEK, error) {
 func GenerateAESKEK(r io.Reader, id string, alg Algorithm) (*AESKEK, error) {
 	var key [32]byte
 	if _, err := io.ReadFull(r, key[:]); err != nil {
-		return nil, fmt.Errorf("envelope: reading KEK entropy: %w", err)
+		return nil, fmt.Errorf("%w: reading KEK entropy: %w", ErrRandom, err)
 	}
 	defer clear(key[:])
 	return NewAESKEK(id, alg, key[:])

@@ -58,7 +58,7 @@ func newDEKBox() *dekBox {
 func GenerateDEK(r io.Reader) (*DEK, error) {
 	b := newDEKBox()
 	if _, err := io.ReadFull(r, b.k[:]); err != nil {
-		return nil, fmt.Errorf("envelope: reading DEK entropy: %w", err)
+		return nil, fmt.Errorf("%w: reading DEK entropy: %w", ErrRandom, err)
 	}
 	return &b.d, nil
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -141,6 +142,58 @@ func TestKEKNeverPrintsKey(t *testing.T) {
 			if leaks(out) || strings.Contains(out, d) || strings.Contains(out, rsaKey().D.String()[:30]) {
 				t.Errorf("Sprintf(%q, %T) leaks key material: %.200s", verb, v, out)
 			}
+		}
+	}
+}
+
+// TestStateNeverPrints covers the other values whose state is key material:
+// a Sealer holds an AES key schedule, a seeded reader the seed of every
+// later key. Both must stay redacted also as unexported fields of a config
+// struct, under the bad-verb path (%s on a struct) that dereferences once.
+func TestStateNeverPrints(t *testing.T) {
+	s, err := NewSealer(patternDEK(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := binary.LittleEndian.Uint64(pattern)
+	r := NewSeededReader(seed)
+	next := make([]byte, 16)
+	NewSeededReader(seed).Read(next)
+	type config struct {
+		Rand   io.Reader
+		rand   io.Reader
+		sealer *Sealer
+		Sealer Sealer
+	}
+	for _, v := range []any{s, *s, r, config{r, r, s, *s}, &config{r, r, s, *s}} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%d", "%q", "%t"} {
+			out := fmt.Sprintf(verb, v)
+			if leaks(out) || strings.Contains(out, fmt.Sprint(seed)) || strings.Contains(out, hex.EncodeToString(next)) {
+				t.Errorf("Sprintf(%q, %T) leaks key state: %.300s", verb, v, out)
+			}
+			if strings.Contains(out, "ChaCha8") || strings.Contains(out, "gcm.") || strings.Contains(out, "aes.") {
+				t.Errorf("Sprintf(%q, %T) shows internals: %.300s", verb, v, out)
+			}
+		}
+	}
+}
+
+func TestRandomFailures(t *testing.T) {
+	empty := bytes.NewReader(nil)
+	dek := mustDEK(t)
+	for name, f := range map[string]func() error{
+		"GenerateDEK":     func() error { _, err := GenerateDEK(empty); return err },
+		"GenerateAESKEK":  func() error { _, err := GenerateAESKEK(empty, "k", A256KW); return err },
+		"Seal":            func() error { _, err := Seal(empty, dek, []byte("x")); return err },
+		"Seal nil source": func() error { _, err := Seal(nil, dek, []byte("x")); return err },
+		"RSA wrap nil source": func() error {
+			k, _ := NewRSAKEK("k", RSAOAEP, rsaKey(), nil)
+			_, err := k.Wrap(dek)
+			return err
+		},
+	} {
+		if err := f(); !errors.Is(err, ErrRandom) {
+			t.Errorf("%s = %v, want ErrRandom", name, err)
 		}
 	}
 }
@@ -353,7 +406,7 @@ func TestWrapBytesBounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := unwrapOnly.WrapBytes([]byte{1}); !errors.Is(err, ErrAlgorithm) {
+	if _, err := unwrapOnly.WrapBytes([]byte{1}); !errors.Is(err, ErrRandom) {
 		t.Errorf("WrapBytes without a random source = %v", err)
 	}
 }

@@ -24,4 +24,8 @@ var (
 
 	// ErrKeySize reports key material of a size the algorithm does not accept.
 	ErrKeySize = errors.New("envelope: invalid key size")
+
+	// ErrRandom reports a random source that is missing or failed to give
+	// the bytes an operation needs. The source's own error is wrapped too.
+	ErrRandom = errors.New("envelope: random source failed")
 )

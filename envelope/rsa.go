@@ -53,7 +53,7 @@ func GenerateRSAKEK(rand io.Reader, id string, alg Algorithm, bits int) (*RSAKEK
 	}
 	priv, err := rsa.GenerateKey(rand, bits)
 	if err != nil {
-		return nil, fmt.Errorf("envelope: generating RSA key: %v", err)
+		return nil, fmt.Errorf("%w: generating RSA key: %w", ErrRandom, err)
 	}
 	return NewRSAKEK(id, alg, priv, rand)
 }
@@ -102,11 +102,11 @@ func (k *RSAKEK) WrapBytes(p []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s with a %d-bit key wraps 1 to %d bytes", ErrKeySize, k.s.alg, k.Bits(), max)
 	}
 	if k.s.rand == nil {
-		return nil, fmt.Errorf("%w: this RSA KEK has no random source and only unwraps", ErrAlgorithm)
+		return nil, fmt.Errorf("%w: this RSA KEK has no random source and only unwraps", ErrRandom)
 	}
 	ct, err := rsa.EncryptOAEP(h.New(), k.s.rand, &k.s.priv.PublicKey, p, nil)
 	if err != nil {
-		return nil, fmt.Errorf("envelope: RSA-OAEP wrap: %v", err)
+		return nil, fmt.Errorf("%w: RSA-OAEP wrap: %w", ErrRandom, err)
 	}
 	return ct, nil
 }

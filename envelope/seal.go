@@ -26,11 +26,25 @@ const (
 // the per-call cost at that of raw AES-GCM. It is safe for concurrent use if
 // its random source is.
 type Sealer struct {
+	s *sealerState // behind a pointer for the reason given on DEK
+}
+
+type sealerState struct {
 	aead cipher.AEAD
 	rand io.Reader
 }
 
-// NewSealer returns a Sealer for key that draws nonces from rand.
+// String describes the Sealer without its key.
+func (s *Sealer) String() string { return "Sealer(AES-256-GCM, REDACTED)" }
+
+// GoString describes the Sealer without its key.
+func (s *Sealer) GoString() string { return s.String() }
+
+// Format writes the redacted description for every verb.
+func (s Sealer) Format(f fmt.State, verb rune) { io.WriteString(f, (&s).String()) }
+
+// NewSealer returns a Sealer for key that draws nonces from rand. A Sealer
+// with a nil rand only opens.
 func NewSealer(key *DEK, rand io.Reader) (*Sealer, error) {
 	block, err := aes.NewCipher(key.key()[:])
 	if err != nil {
@@ -38,9 +52,9 @@ func NewSealer(key *DEK, rand io.Reader) (*Sealer, error) {
 	}
 	aead, err := cipher.NewGCM(block)
 	if err != nil {
-		return nil, fmt.Errorf("envelope: %v", err)
+		return nil, fmt.Errorf("%w: %v", ErrKeySize, err)
 	}
-	return &Sealer{aead: aead, rand: rand}, nil
+	return &Sealer{&sealerState{aead: aead, rand: rand}}, nil
 }
 
 // Seal encrypts and authenticates plaintext, binding the context strings:
@@ -56,10 +70,13 @@ func (s *Sealer) Seal(plaintext []byte, context ...string) ([]byte, error) {
 	}
 	out := make([]byte, 13, SealOverhead+len(plaintext))
 	out[0] = sealVersion
-	if _, err := io.ReadFull(s.rand, out[1:13]); err != nil {
-		return nil, fmt.Errorf("envelope: reading nonce: %w", err)
+	if s.s.rand == nil {
+		return nil, fmt.Errorf("%w: this Sealer has no random source and only opens", ErrRandom)
 	}
-	return s.aead.Seal(out, out[1:13], plaintext, ad), nil
+	if _, err := io.ReadFull(s.s.rand, out[1:13]); err != nil {
+		return nil, fmt.Errorf("%w: reading nonce: %w", ErrRandom, err)
+	}
+	return s.s.aead.Seal(out, out[1:13], plaintext, ad), nil
 }
 
 // Open authenticates and decrypts a blob made by Seal with the same key and
@@ -77,7 +94,7 @@ func (s *Sealer) Open(sealed []byte, context ...string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.aead.Open(nil, sealed[1:13], sealed[13:], ad)
+	p, err := s.s.aead.Open(nil, sealed[1:13], sealed[13:], ad)
 	if err != nil {
 		return nil, ErrOpen
 	}
