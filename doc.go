@@ -37,8 +37,29 @@
 //
 // # Packages
 //
+// Dependencies go one way: envelope ← vault ← disk ← lifecycle ← examples
+// (disk does not import vault: a managed disk asks an envelope.KEK for its
+// DEK, and lifecycle passes one backed by a vault key).
+//
 //   - [github.com/atrest-sim/atrest/envelope]: DEKs, KEKs with the Key Vault
 //     algorithm names (A256KW, CKM_AES_KEY_WRAP_PAD, RSA-OAEP-256, RSA-OAEP),
 //     the wrapped-key encoding, AES-256-GCM sealing of blobs, and a seeded
 //     entropy source.
+//   - [github.com/atrest-sim/atrest/vault]: Azure Key Vault in process:
+//     vaults, keys and secrets with versions, soft-delete, purge protection,
+//     backup and restore, rotation policies, RBAC and access policies, and an
+//     audit log (FACTS.md F1-F42).
+//   - [github.com/atrest-sim/atrest/disk]: block devices: sparse media,
+//     managed disks with SSE (platform, customer or both keys), guest volumes
+//     (BitLocker-like, and real LUKS2 for dm-crypt), temp disks, a small file
+//     system, and real fixed VHD files (F43-F84, F105-F111).
+//   - [github.com/atrest-sim/atrest/lifecycle]: the cloud: subscriptions,
+//     regions, VMs, disk encryption sets, ADE, backup, disaster recovery,
+//     export and on-premises hosts, and the readability verdict, computed
+//     symbolically and by real decryption.
+//
+// The module github.com/atrest-sim/atrest/azsdk (in the azsdk folder, a
+// module of its own so that the core does not depend on the Azure SDK) lets
+// the real azkeys and azsecrets clients of the Azure SDK for Go talk to a
+// simulated vault.
 package atrest
