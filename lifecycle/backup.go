@@ -35,7 +35,6 @@ type rpDisk struct {
 	des   string // the source disk's DES, reassigned on same-region restore (F87)
 }
 
-
 // GrantBackupAccess gives the Backup Management Service the permissions it
 // needs on a vault for ADE VMs (F90): Key Vault Administrator, as the
 // documentation suggests for RBAC vaults.

@@ -317,6 +317,7 @@ func (w *World) CreateSnapshot(diskName, snapName string) error {
 	}
 	s := &snapState{name: snapName, sub: d.sub, region: d.region, source: diskName, m: d.m.Clone(), des: d.des,
 		everADE: d.everADE, files: d.files.clone()}
+	s.m.Lock() // the storage service unwraps a snapshot's DEKs when it reads it
 	if d.ade != nil {
 		c := *d.ade
 		s.ade = &c
@@ -339,6 +340,7 @@ func (w *World) CreateDiskFromSnapshot(snapName, diskName string) error {
 	}
 	d := &diskState{name: diskName, sub: s.sub, region: s.region, sizeMiB: int64(s.m.Sectors() * sectorSize >> 20), m: s.m.Clone(),
 		des: s.des, everADE: s.everADE, files: s.files.clone()}
+	d.m.Lock()
 	if s.ade != nil {
 		c := *s.ade
 		d.ade = &c

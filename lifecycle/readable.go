@@ -150,6 +150,12 @@ func (w *World) assess(v Vantage, a Artifact, concrete bool) (Verdict, error) {
 	var fs *disk.FileSystem // set when the guest's own mount is used
 	restore := func() {}
 	defer func() { restore() }()
+	if t.m != nil && concrete {
+		// Reading auto-unlocks a storage device; put its DEK cache back
+		// as it was, so that a verdict changes no state.
+		was := t.m.Unlocked()
+		defer restoreLock(t.m, was)
+	}
 
 	// 1. Access to the bytes, and the layers below ADE.
 	switch {
@@ -304,20 +310,19 @@ func (w *World) sseKeys(s *assessment, t *target, concrete bool) (bool, string) 
 	}
 	s.fact("F45", "F47")
 	if concrete {
-		was := t.m.Unlocked()
-		err := t.m.Unlock()
-		if !was {
-			t.m.Lock()
+		if t.m.Unlocked() {
+			// The storage service reads with its cached DEKs until the
+			// revocation check drops them (F47, F107).
+			return true, "DEK cached by the storage service until the revocation check"
 		}
+		err := t.m.Unlock()
+		t.m.Lock()
 		if err != nil {
 			if w.cmkLost(t.des) {
 				s.fact("F114")
 				return false, lostWhy
 			}
 			return false, keyErrWhy(err)
-		}
-		if was {
-			return true, "DEK cached by the storage service until the revocation check"
 		}
 		return true, "unwrapped through the disk encryption set's identity"
 	}
