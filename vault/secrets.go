@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"time"
@@ -33,14 +34,35 @@ type SecretProperties struct {
 // Secret is a secret version with its value. The value is kept unexported
 // and the type prints as redacted under every fmt verb; read it with
 // [Secret.Value].
+//
+// The value lives two pointers away from the Secret, as envelope.DEK's key
+// does: where fmt cannot call [Secret.Format] (a Secret or *Secret in an
+// unexported field of another struct) it prints the fields, dereferencing
+// at most one pointer even under a bad verb such as %s, so the second
+// pointer is printed as an address (TestRedactionInFields pins this).
 type Secret struct {
 	Properties SecretProperties
-	value      []byte
+	value      *secretRef
+}
+
+// secretRef is the indirection that keeps the value out of fmt's reach.
+type secretRef struct {
+	b *[]byte
+}
+
+func newSecretValue(b []byte) *secretRef {
+	c := bytes.Clone(b)
+	return &secretRef{b: &c}
 }
 
 // Value returns a copy of the secret value. Callers own the copy and must
 // keep it out of every output.
-func (s Secret) Value() []byte { return append([]byte(nil), s.value...) }
+func (s Secret) Value() []byte {
+	if s.value == nil || s.value.b == nil {
+		return nil
+	}
+	return append([]byte(nil), (*s.value.b)...)
+}
 
 // String describes the secret by id, without its value.
 func (s Secret) String() string { return "Secret(" + s.Properties.ID + ", REDACTED)" }
@@ -156,7 +178,7 @@ func (c *Client) GetSecret(name, version string) (Secret, error) {
 		return Secret{}, k.fail(f)
 	}
 	k.ok(sv.id)
-	return Secret{Properties: secretProps(v, o, sv), value: append([]byte(nil), sv.value...)}, nil
+	return Secret{Properties: secretProps(v, o, sv), value: newSecretValue(sv.value)}, nil
 }
 
 // UpdateSecretProperties changes the attributes of a secret version ("" for
