@@ -120,7 +120,8 @@ type Error struct {
 	cause error // an extra error matched by errors.Is, e.g. envelope.ErrUnwrap
 }
 
-// Error formats the error as "vault: Op vault/object/version: Code (status): detail".
+// Error formats the error as "vault: Op vault/object/version: Code (status): detail",
+// leaving out the vault and object where the call named none.
 func (e *Error) Error() string {
 	where := e.Vault
 	if e.Object != "" {
@@ -129,7 +130,10 @@ func (e *Error) Error() string {
 	if e.Version != "" {
 		where += "/" + e.Version
 	}
-	s := fmt.Sprintf("vault: %s %s: %s (%d)", e.Op, where, e.Code, e.Status)
+	if where != "" {
+		where = " " + where
+	}
+	s := fmt.Sprintf("vault: %s%s: %s (%d)", e.Op, where, e.Code, e.Status)
 	if e.Detail != "" {
 		s += ": " + e.Detail
 	}
@@ -172,3 +176,18 @@ func forbidden(format string, args ...any) *failure {
 // ErrInternal marks a failure of the simulation itself (a random source that
 // fails): code InternalError, status 500.
 var ErrInternal = errors.New("vault: internal error")
+
+// newError is the [*Error] of a call outside a vault (New, KeyPool.Warm):
+// sentinel err, and cause (matched by errors.Is too) when not nil. The
+// code and status follow the sentinel: BadParameter 400 or InternalError
+// 500.
+func newError(op string, err, cause error, detail string) *Error {
+	e := &Error{Op: op, Code: "InternalError", Status: 500, Err: err, Detail: detail, cause: cause}
+	if err == ErrBadParameter {
+		e.Code, e.Status = "BadParameter", 400
+	}
+	if cause != nil {
+		e.Detail += ": " + cause.Error()
+	}
+	return e
+}

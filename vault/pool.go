@@ -55,14 +55,23 @@ func (p *KeyPool) GoString() string { return p.String() }
 const poolKeysMax = 1 << 21
 
 // Warm builds the first n keys of the given size (2048, 3072 or 4096 bits),
-// so that later creates take them without delay.
+// so that later creates take them without delay. Its errors are [*Error]s
+// matching [ErrBadParameter] (a bad size or count) or [ErrInternal] (the
+// prime generation failed).
 func (p *KeyPool) Warm(bits, n int) error {
 	if n <= 0 {
 		return nil
 	}
-	_, err := p.key(bits, n-1)
-	return err
+	if !poolBits(bits) || n > poolKeysMax {
+		return newError("KeyPool.Warm", ErrBadParameter, nil, fmt.Sprintf("RSA pool keys are 2048, 3072 or 4096 bits (F2) and at most %d, got %d x %d", poolKeysMax, n, bits))
+	}
+	if _, err := p.key(bits, n-1); err != nil {
+		return newError("KeyPool.Warm", ErrInternal, err, "building pool keys")
+	}
+	return nil
 }
+
+func poolBits(bits int) bool { return bits == 2048 || bits == 3072 || bits == 4096 }
 
 // pairOf returns the primes of pair i: (a, b) with a > b, enumerated by a
 // then b.
@@ -76,9 +85,7 @@ func pairOf(i int) (a, b int) {
 
 // key returns key i of the given size, building keys 0..i as needed.
 func (p *KeyPool) key(bits, i int) (*rsa.PrivateKey, error) {
-	switch bits {
-	case 2048, 3072, 4096:
-	default:
+	if !poolBits(bits) {
 		return nil, fmt.Errorf("vault: RSA keys are 2048, 3072 or 4096 bits (F2), got %d", bits)
 	}
 	if i < 0 || i >= poolKeysMax {

@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -66,19 +65,21 @@ type Service struct {
 }
 
 // New returns an empty service. It draws the 32-byte backup sealing key from
-// cfg.Rand.
+// cfg.Rand. Its errors are [*Error]s: a Config without a Clock or a Rand
+// matches [ErrBadParameter]; a random source that fails matches
+// [ErrInternal] and the source's own error (envelope.ErrRandom).
 func New(cfg Config) (*Service, error) {
 	if cfg.Clock == nil || cfg.Rand == nil {
-		return nil, errors.New("vault: Config needs a Clock and a Rand")
+		return nil, newError("New", ErrBadParameter, nil, "Config needs a Clock and a Rand")
 	}
 	r := &lockedReader{r: cfg.Rand}
 	bk, err := envelope.GenerateDEK(r)
 	if err != nil {
-		return nil, fmt.Errorf("vault: drawing the backup key: %v", err)
+		return nil, newError("New", ErrInternal, err, "drawing the backup key")
 	}
 	sealer, err := envelope.NewSealer(bk, r)
 	if err != nil {
-		return nil, fmt.Errorf("vault: %v", err)
+		return nil, newError("New", ErrInternal, err, "building the backup sealer")
 	}
 	return &Service{
 		clock:     cfg.Clock,
