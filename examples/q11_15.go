@@ -2,6 +2,7 @@ package examples
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/atrest-sim/atrest/lifecycle"
@@ -44,6 +45,7 @@ func Q11SupportMatrix(seed uint64) (Answer, error) {
 	}
 	t := &Table{Header: []string{"image", "source", "OS", "SSE (raw OS disk media)", "ADE"}}
 	sse := 0
+	kinds := map[string]bool{}
 	var dataOnly, none []string
 	for i, im := range ims {
 		vm := fmt.Sprintf("vm%02d", i)
@@ -54,11 +56,19 @@ func Q11SupportMatrix(seed uint64) (Answer, error) {
 		}
 		if !raw.Readable && hasLayer(raw, "SSE") {
 			sse++
+			kinds[im.Source.String()] = true
+			kinds[im.OS.String()] = true
 		}
 		level, why := s.adeLevel(vm)
 		cell := level
 		if why.Refused && level != "OS and data" {
 			cell += " (" + why.Fact + ")"
+		}
+		if why.Refused {
+			s.note("%s (%s): ADE on all volumes %s; data volumes only: %s", im.Name, im.Source, why, yesNo(level == "data only"))
+		}
+		if i == 0 {
+			s.diagram.add(im.Name+" with ADE on all volumes", s.check(vm, guest(vm), diskA(vm+"-osdisk")), "")
 		}
 		switch level {
 		case "data only":
@@ -69,8 +79,8 @@ func Q11SupportMatrix(seed uint64) (Answer, error) {
 		t.Rows = append(t.Rows, []string{im.Name, im.Source.String(), im.OS.String(), sseLayer(raw) + ", " + readable(raw), cell})
 	}
 	s.fact("F43", "F74", "F75")
-	a, err := s.finish(11, fmt.Sprintf("SSE: every image, %d of %d (marketplace, gallery and custom, Windows and Linux); ADE: OS and data on %d, data volumes only on %s, not at all on %s",
-		sse, len(ims), len(ims)-len(dataOnly)-len(none), strings.Join(dataOnly, ", "), strings.Join(none, ", ")))
+	a, err := s.finish(11, fmt.Sprintf("SSE: %d of %d images (%s); ADE: OS and data on %d, data volumes only on %s, not at all on %s",
+		sse, len(ims), strings.Join(sortedSet(kinds), ", "), len(ims)-len(dataOnly)-len(none), strings.Join(dataOnly, ", "), strings.Join(none, ", ")))
 	a.Table = t
 	return a, err
 }
@@ -231,4 +241,14 @@ func Q15TempDisk(seed uint64) (Answer, error) {
 		enc(vs[0]), yesNo(vs[0].Readable), enc(vs[1]), enc(vs[2]), enc(vs[3]), enc(vs[4]), enc(vs[5])))
 	a.Table = t
 	return a, err
+}
+
+// sortedSet returns the members of a set in order.
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

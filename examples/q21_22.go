@@ -242,7 +242,7 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 	s.diagram.add(cols[1].name, cols[1].v, "")
 	s.diagram.add(cols[3].name, cols[3].v, "")
 	sse, eah, ade := cols[1].cells, cols[2].cells, cols[3].cells
-	a, err := s.finish(22, fmt.Sprintf("SSE: media at rest %s on every disk with %d refusals, but a downloaded VHD is %s, a recovery point is %s by the backup operator, and the temp disk %s unless encryption at host is on (%s); ADE: VHD %s, recovery point %s, temp disk %s (Linux without EncryptFormatAll), at the cost of %d refusals and retirement on %s",
+	a, err := s.finish(22, fmt.Sprintf("SSE: media at rest %s on every disk with %d refusals, but a downloaded VHD is %s, a recovery point is %s by the backup operator, and the temp disk %s unless encryption at host is on (%s); ADE: VHD %s, recovery point %s by the backup operator, temp disk %s (Linux without EncryptFormatAll), at the cost of %d refusals and retirement on %s",
 		sse[0], refusals[1], sse[1], sse[4], sse[2], eah[2], ade[1], ade[4], ade[2], refusals[3], lifecycle.DefaultOptions().ADERetirement.Format("2006-01-02")))
 	a.Table = t
 	return a, err
