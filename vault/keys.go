@@ -222,14 +222,17 @@ func (s *Service) newMaterial(sp keySpec, id string) (*material, *failure) {
 		var err error
 		if s.pool != nil {
 			priv, err = s.pool.key(sp.bits, s.poolNext[sp.bits])
-			s.poolNext[sp.bits]++
 		} else {
 			priv, err = rsa.GenerateKey(s.rand, sp.bits)
 		}
 		if err != nil {
 			return nil, fail(ErrInternal, "InternalError", 500, "RSA key generation failed: %v", err)
 		}
-		return s.buildMaterial(sp, id, nil, priv, nil)
+		m, f := s.buildMaterial(sp, id, nil, priv, nil)
+		if f == nil && s.pool != nil {
+			s.poolNext[sp.bits]++ // only a key actually handed out moves the pool on
+		}
+		return m, f
 	default:
 		priv, err := ecdsa.GenerateKey(curves[sp.curve](), s.rand)
 		if err != nil {

@@ -44,3 +44,22 @@ func TestNewErrors(t *testing.T) {
 		t.Fatalf("Warm(2048, 0) = %v, want nil", err)
 	}
 }
+
+// TestPoolFailureChangesNothing checks that a create refused because the
+// key pool cannot supply a key leaves the service's pool position (and
+// everything else but the audit log) as it was: a failed operation changes
+// nothing.
+func TestPoolFailureChangesNothing(t *testing.T) {
+	w := newWorld(t, 43)
+	c := w.vault(props("kv-pool"))
+	w.svc.poolNext[2048] = poolKeysMax // the pool is exhausted from here on
+	before := w.svc.fingerprint(0)
+	_, err := c.CreateKey("rsa", CreateKeyParameters{Kty: KeyTypeRSA})
+	wantErr(t, "CreateKey from an exhausted pool", err, ErrInternal)
+	if got := w.svc.poolNext[2048]; got != poolKeysMax {
+		t.Fatalf("poolNext after a failed create = %d, want %d", got, poolKeysMax)
+	}
+	if after := w.svc.fingerprint(1); after != before {
+		t.Fatalf("a failed create changed the service:\n%s\nwant\n%s", after, before)
+	}
+}
