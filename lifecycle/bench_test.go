@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"flag"
 	"fmt"
 	"runtime"
 	"testing"
@@ -8,69 +9,148 @@ import (
 	"github.com/atrest-sim/atrest/envelope"
 )
 
-// BenchmarkRotateFleet rotates the one CMK of a fleet of disks (two per VM)
-// and re-wraps every DEK through the DES (F50). The cost must not depend
-// on the disk size: no sector is touched. The baseline is a bare envelope
-// loop that unwraps and re-wraps the same number of DEKs with an RSAKEK.
-func BenchmarkRotateFleet(b *testing.B) {
-	const disks = 200 // 100 VMs x 2 disks; the cost is linear in the count
+// fleetVM adds a light VM to the world for the fleet benchmarks: an OS
+// disk and a data disk of sizeMiB each, both under the DES des, with no
+// file system and nothing written (so no sector and no file-system
+// metadata), deallocated. It costs two DEK wraps through the vault.
+func (w *World) fleetVM(name, des string, sizeMiB int64) error {
+	vm := &vmState{spec: VMSpec{Name: name, Subscription: sub, Region: region}, state: Deallocated, mounted: map[string]bool{}, tmpLed: newLedger()}
+	for i, dn := range []string{name + "-osdisk", name + "-data"} {
+		m, err := w.newManaged("fleet", DiskSpec{Name: dn, Subscription: sub, Region: region, SizeMiB: sizeMiB, DES: des})
+		if err != nil {
+			return err
+		}
+		m.Lock()
+		w.disks[dn] = &diskState{name: dn, sub: sub, region: region, sizeMiB: sizeMiB, m: m, des: des, vm: name, os: i == 0, files: newLedger()}
+		if i == 0 {
+			vm.osDisk = dn
+		} else {
+			vm.data = append(vm.data, dn)
+		}
+	}
+	w.vms[name] = vm
+	return nil
+}
+
+// writtenSectors sums the sectors written on every disk of the world.
+func (w *World) writtenSectors() uint64 {
+	n := uint64(0)
+	for _, dn := range sortedKeys(w.disks) {
+		n += w.disks[dn].m.Raw().Written()
+	}
+	return n
+}
+
+// rotateFleet rotates the fleet's key and re-wraps every DEK (F13, F50),
+// checking the count and that no sector was written.
+func rotateFleet(b *testing.B, f *fixture, deks int) {
+	written := f.writtenSectors()
+	if _, err := f.RotateKey(adminID, kv, "cmk"); err != nil {
+		b.Fatal(err)
+	}
+	if n := f.rewrapDES("des1"); n != deks {
+		b.Fatalf("re-wrapped %d DEKs, want %d", n, deks)
+	}
+	if after := f.writtenSectors(); after != written {
+		b.Fatalf("rotation wrote sectors: %d -> %d", written, after)
+	}
+}
+
+// BenchmarkFleet10k is the fleet: 10,000 VMs with two disks each
+// (20,000 DEKs) under one customer key, rotated, every DEK re-wrapped
+// through the disk encryption set and the vault (a real RSA-OAEP unwrap
+// with the private key and a wrap per DEK, audited). No sector is
+// touched, so 1 GiB and 1 TiB disks cost the same. The baseline is the
+// bare envelope re-wrap (RSAKEK unwrap + wrap) of 2,000 DEKs in the same
+// run; compare the ns/DEK metrics. heapB/VM is the memory of one light VM
+// (two disk records, two wrapped DEKs, no data).
+//
+// It takes about a minute, so it runs only with -benchtime=1x:
+//
+//	go test ./lifecycle -run='^$' -bench=Fleet10k -benchtime=1x -count=1
+func BenchmarkFleet10k(b *testing.B) {
+	if bt := flag.Lookup("test.benchtime"); bt == nil || bt.Value.String() != "1x" {
+		b.Skip("run with -benchtime=1x (about a minute)")
+	}
+	const vms, deks = 10_000, 20_000
 	for _, sizeMiB := range []int64{1 << 10, 1 << 20} {
-		b.Run(fmt.Sprintf("disks=%d/size=%dGiB", disks, sizeMiB>>10), func(b *testing.B) {
+		b.Run(fmt.Sprintf("vms=%d/size=%dGiB", vms, sizeMiB>>10), func(b *testing.B) {
 			f := newFixture(&testing.T{}, 1)
-			for i := range disks {
-				if err := f.CreateDisk(DiskSpec{Name: fmt.Sprintf("d%d", i), Subscription: sub, Region: region, SizeMiB: sizeMiB, DES: "des1"}); err != nil {
+			var m0, m1 runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&m0)
+			for i := range vms {
+				if err := f.fleetVM(fmt.Sprintf("vm%05d", i), "des1", sizeMiB); err != nil {
 					b.Fatal(err)
 				}
 			}
-			written := uint64(0)
-			for _, n := range sortedKeys(f.disks) {
-				written += f.disks[n].m.Raw().Written()
+			runtime.GC()
+			runtime.ReadMemStats(&m1)
+			heapPerVM := float64(m1.HeapAlloc-m0.HeapAlloc) / vms
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				rotateFleet(b, f, deks)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*deks), "ns/DEK")
+			b.ReportMetric(heapPerVM, "heapB/VM")
+			runtime.KeepAlive(f)
+		})
+	}
+	b.Run("baseline=envelope/deks=2000", func(b *testing.B) { benchEnvelopeRewrap(b, 2000) })
+}
+
+// benchEnvelopeRewrap unwraps and re-wraps n DEKs with a bare RSAKEK: the
+// cryptographic floor of a rotation.
+func benchEnvelopeRewrap(b *testing.B, n int) {
+	r := envelope.NewSeededReader(1)
+	k1, err := envelope.GenerateRSAKEK(r, "k1", envelope.RSAOAEP256, 2048)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ws := make([]*envelope.Wrapped, n)
+	for i := range ws {
+		d, _ := envelope.GenerateDEK(r)
+		ws[i], _ = k1.Wrap(d)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for i, wr := range ws {
+			d, err := k1.Unwrap(wr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ws[i], _ = k1.Wrap(d)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/DEK")
+}
+
+// BenchmarkRotateFleet is a small version of [BenchmarkFleet10k] for
+// routine runs: 100 light VMs (200 DEKs) under one customer key, rotated
+// and re-wrapped, at 1 GiB and 1 TiB per disk, with the bare envelope
+// re-wrap of the same number of DEKs as baseline. The cost is linear in
+// the number of DEKs and independent of the disk size.
+func BenchmarkRotateFleet(b *testing.B) {
+	const vms, deks = 100, 200
+	for _, sizeMiB := range []int64{1 << 10, 1 << 20} {
+		b.Run(fmt.Sprintf("disks=%d/size=%dGiB", deks, sizeMiB>>10), func(b *testing.B) {
+			f := newFixture(&testing.T{}, 1)
+			for i := range vms {
+				if err := f.fleetVM(fmt.Sprintf("vm%03d", i), "des1", sizeMiB); err != nil {
+					b.Fatal(err)
+				}
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := f.RotateKey(adminID, kv, "cmk"); err != nil {
-					b.Fatal(err)
-				}
-				if n := f.rewrapDES("des1"); n != disks {
-					b.Fatalf("re-wrapped %d DEKs, want %d", n, disks)
-				}
+				rotateFleet(b, f, deks)
 			}
-			b.StopTimer()
-			after := uint64(0)
-			for _, n := range sortedKeys(f.disks) {
-				after += f.disks[n].m.Raw().Written()
-			}
-			if after != written {
-				b.Fatalf("rotation wrote sectors: %d -> %d", written, after)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*disks), "ns/DEK")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*deks), "ns/DEK")
 		})
 	}
-	b.Run(fmt.Sprintf("baseline=envelope/disks=%d", disks), func(b *testing.B) {
-		r := envelope.NewSeededReader(1)
-		k1, err := envelope.GenerateRSAKEK(r, "k1", envelope.RSAOAEP256, 2048)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ws := make([]*envelope.Wrapped, disks)
-		for i := range ws {
-			d, _ := envelope.GenerateDEK(r)
-			ws[i], _ = k1.Wrap(d)
-		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		for b.Loop() {
-			for i, wr := range ws {
-				d, err := k1.Unwrap(wr)
-				if err != nil {
-					b.Fatal(err)
-				}
-				ws[i], _ = k1.Wrap(d)
-			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*disks), "ns/DEK")
-	})
+	b.Run(fmt.Sprintf("baseline=envelope/disks=%d", deks), func(b *testing.B) { benchEnvelopeRewrap(b, deks) })
 }
 
 // BenchmarkScenario runs a 50-operation scenario with RSA keys from the

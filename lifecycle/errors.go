@@ -18,8 +18,9 @@ var (
 	// option value, a size out of range.
 	ErrInvalid = errors.New("lifecycle: invalid argument")
 	// ErrState reports an operation refused in the resource's current state,
-	// for example attaching a disk to a deallocated VM twice, or exporting a
-	// disk attached to a running VM (F105).
+	// for example attaching a disk to a deallocated VM twice, exporting a
+	// disk attached to a running VM (F105), or restoring a key over a name
+	// that is taken (F34).
 	ErrState = errors.New("lifecycle: not allowed in the current state")
 	// ErrNotSupported reports a combination the cloud does not support: an
 	// image or OS outside the ADE support matrix (F74, F75), a VM size
@@ -27,10 +28,11 @@ var (
 	// restore mode refused for ADE VMs (F91, F93), and similar.
 	ErrNotSupported = errors.New("lifecycle: not supported")
 	// ErrRegionMismatch reports resources that must share a region and do
-	// not (F51, F68, F101, F111).
+	// not (F51, F68, F101, F111), or a key or secret backup restored into
+	// another geography (F33).
 	ErrRegionMismatch = errors.New("lifecycle: region mismatch")
 	// ErrSubscriptionMismatch reports resources that must share a
-	// subscription and do not (F68, F91).
+	// subscription and do not (F33, F68, F91).
 	ErrSubscriptionMismatch = errors.New("lifecycle: subscription mismatch")
 	// ErrForbidden reports a principal without the permission the operation
 	// needs (F40, F90, F116).
@@ -57,8 +59,10 @@ var (
 	// ErrBootFailure reports a VM that cannot unlock its ADE volumes at boot
 	// because its BEK or KEK cannot be obtained (F82).
 	ErrBootFailure = errors.New("lifecycle: boot failure: cannot unlock encrypted volume")
-	// ErrDataUnrecoverable reports data whose only key is gone for good
-	// (F114).
+	// ErrDataUnrecoverable reports data whose key is gone for good: the
+	// version it needs is purged and no copy remains in any vault, backup
+	// file or recovery point (F114). The error also matches the failure
+	// underneath, for example ErrBootFailure or ErrKeyUnavailable.
 	ErrDataUnrecoverable = errors.New("lifecycle: data unrecoverable")
 )
 

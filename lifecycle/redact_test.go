@@ -2,7 +2,9 @@ package lifecycle
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"testing"
 )
@@ -20,6 +22,60 @@ func TestVerdictHoldsNoKeyMaterial(t *testing.T) {
 	for _, o := range outs {
 		if bytes.Contains(o, bek) || bytes.Contains(o, []byte(hex.EncodeToString(bek))) {
 			t.Fatalf("key material in output: %s", o)
+		}
+	}
+}
+
+// TestNewPathsHoldNoKeyMaterial extends the search to the paths that
+// copy keys: site recovery's BEK copy, key and secret backups, the keys a
+// recovery point restores, the BEK handed to a host, F114 errors, and the
+// vault's audit log.
+func TestNewPathsHoldNoKeyMaterial(t *testing.T) {
+	f := adeVM(t, 31)
+	bek := append([]byte(nil), f.vms["vm1"].bek.b...)
+	var outs [][]byte
+	add := func(vs ...any) {
+		for _, v := range vs {
+			outs = append(outs, []byte(fmt.Sprintf("%v|%+v|%#v|%s|%x", v, v, v, v, v)))
+		}
+	}
+	verdict := func(v Vantage, a Artifact) {
+		for _, fn := range []func(Vantage, Artifact) (Verdict, error){f.Symbolic, f.Concrete} {
+			vd, err := fn(v, a)
+			f.must(err)
+			j, err := vd.JSON()
+			f.must(err)
+			outs = append(outs, j)
+			add(vd)
+		}
+	}
+	f.vault("kv-ne", pairedRegion)
+	f.must(f.EnableReplication(adminID, "vm1", ReplicationSpec{TargetRegion: pairedRegion, TargetVault: "kv-ne"}))
+	f.must(f.GrantBackupAccess(kv))
+	f.must(f.BackupVM("vm1", "rp1"))
+	f.must(f.BackupSecret(adminID, kv, secretName(f.vms["vm1"].ade.secretID), "bek.bak"))
+	f.must(f.BackupKey(adminID, kv, "kek", "kek.bak"))
+	f.download("vm1", "vm1-data", "v.vhd")
+	id, _ := f.BEKSecretID("vm1-data")
+	f.must(f.HandBEKToHost(adminID, id, "onprem"))
+	verdict(drRegion, replicaA("vm1", "vm1-data"))
+	verdict(onPrem("onprem"), vhdA("v.vhd"))
+	verdict(operator, rpA("rp1", "vm1-data"))
+	f.must(f.Deallocate("vm1"))
+	f.purgeForGood(kv, "kek")
+	add(f.Start("vm1"), f.HandBEKToHost(adminID, id, "onprem"), f.hosts["onprem"], f.blobs["bek.bak"], f.rps["rp1"].bekBackup, f.repls["vm1"])
+	verdict(guest("vm1"), diskA("vm1-data"))
+	f.must(f.RestoreRecoveryPointKeys(adminID, "rp1", kv))
+	f.must(f.Failover("vm1", "dr"))
+	verdict(guest("dr"), diskA("dr-vm1-data"))
+	j, err := json.Marshal(f.Vaults().AuditLog())
+	f.must(err)
+	outs = append(outs, j)
+	for _, o := range outs {
+		for _, pat := range [][]byte{bek, []byte(hex.EncodeToString(bek)), []byte(base64.StdEncoding.EncodeToString(bek))} {
+			if bytes.Contains(o, pat) {
+				t.Fatalf("key material in output: %.300s", o)
+			}
 		}
 	}
 }
