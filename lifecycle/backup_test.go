@@ -35,6 +35,20 @@ func TestBackupADE(t *testing.T) {
 	f.must(f.RestoreVM("rp1", RestoreSpec{VM: "vm2"}))
 	f.wantReadable(guest("vm2"), diskA("vm2-vm1-data"), true)
 	f.wantReadable(insider, diskA("vm2-vm1-data"), false)
+	// Encrypted the same way: the same BEK secret protects the restored
+	// volumes (F95), which stay guest-encrypted in the storage service.
+	src, _ := f.BEKSecretID("vm1-data")
+	got, _ := f.BEKSecretID("vm2-vm1-data")
+	if got == "" || got != src {
+		t.Fatalf("restored disk BEK %q, want %q", got, src)
+	}
+	f.must(f.Stop("vm2"))
+	g, err := f.GrantAccess(adminID, "vm2-vm1-data", hour)
+	f.must(err)
+	f.must(f.DownloadVHD(g, "r.vhd"))
+	f.must(f.AddHost("onprem"))
+	f.must(f.CopyVHDToHost("r.vhd", "onprem"))
+	f.wantReadable(onPrem("onprem"), vhdA("r.vhd"), false)
 }
 
 func TestEncryptFormatAllAfterBackup(t *testing.T) {

@@ -214,6 +214,9 @@ func (w *World) copyADEKeys(op, who string, vm *vmState, targetVault string) (*a
 	if sm, ok := w.secrets[ref]; ok && !w.secretGone(sm) && !sm.deleted {
 		sm.versions = append(sm.versions, &keyVer{id: sp.ID, version: sp.Version, enabled: true})
 	} else {
+		if ok {
+			w.retiredSecrets = append(w.retiredSecrets, sm)
+		}
 		w.secrets[ref] = &secretModel{vault: targetVault, name: src.secret, lineage: sp.ID, versions: []*keyVer{{id: sp.ID, version: sp.Version, enabled: true}}}
 	}
 	if err := w.ensureADEPlatform(targetVault); err != nil {

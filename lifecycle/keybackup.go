@@ -148,6 +148,9 @@ func (w *World) restoreBlob(op, who, vaultName string, b *backupBlob) (string, e
 		}
 		sm := &secretModel{vault: vaultName, name: b.object, lineage: b.lineage}
 		sm.versions = restoredVersions(b, vaultName, "secrets")
+		if old, ok := w.secrets[keyRef(vaultName, b.object)]; ok {
+			w.retiredSecrets = append(w.retiredSecrets, old)
+		}
 		w.secrets[keyRef(vaultName, b.object)] = sm
 		return sm.versions[len(sm.versions)-1].id, nil
 	}
@@ -156,6 +159,9 @@ func (w *World) restoreBlob(op, who, vaultName string, b *backupBlob) (string, e
 	}
 	km := &keyModel{vault: vaultName, name: b.object, kty: b.kty, bits: b.bits, lineage: b.lineage}
 	km.versions = restoredVersions(b, vaultName, "keys")
+	if old, ok := w.keys[keyRef(vaultName, b.object)]; ok {
+		w.retired = append(w.retired, old)
+	}
 	w.keys[keyRef(vaultName, b.object)] = km
 	w.afterKeyChange(vaultName)
 	return km.versions[len(km.versions)-1].id, nil
@@ -353,14 +359,34 @@ func (w *World) keyCopies(lineage, version string, secret bool) string {
 // lostKey reports, for a key id whose object is gone, whether any copy of
 // the version remains; if none, the dependent data is unrecoverable (F114).
 func (w *World) lostKey(keyID string) bool {
-	km, kv, err := w.lookupKeyID("F114", keyID)
+	vn, _, name, version, err := vault.ParseID(keyID)
 	if err != nil {
 		return false
 	}
-	if !w.keyGone(km) {
+	has := func(km *keyModel) bool {
+		for _, v := range km.versions {
+			if v.version == version {
+				return true
+			}
+		}
 		return false
 	}
-	return w.keyCopies(km.lineage, kv.version, false) == ""
+	km, ok := w.keys[keyRef(vn, name)]
+	if !ok || !has(km) {
+		// Replaced by a new key of the same name: find the old model.
+		km = nil
+		for _, r := range w.retired {
+			if r.vault == vn && r.name == name && has(r) {
+				km = r
+			}
+		}
+		if km == nil {
+			return false
+		}
+	} else if !w.keyGone(km) {
+		return false
+	}
+	return w.keyCopies(km.lineage, version, false) == ""
 }
 
 // lostSecret is lostKey for a secret id.
@@ -369,8 +395,26 @@ func (w *World) lostSecret(secretID string) bool {
 	if err != nil {
 		return false
 	}
+	has := func(sm *secretModel) bool {
+		for _, v := range sm.versions {
+			if v.version == version {
+				return true
+			}
+		}
+		return false
+	}
 	sm, ok := w.secrets[keyRef(vn, name)]
-	if !ok || !w.secretGone(sm) {
+	if !ok || !has(sm) {
+		sm = nil
+		for _, r := range w.retiredSecrets {
+			if r.vault == vn && r.name == name && has(r) {
+				sm = r
+			}
+		}
+		if sm == nil {
+			return false
+		}
+	} else if !w.secretGone(sm) {
 		return false
 	}
 	return w.keyCopies(sm.lineage, version, true) == ""

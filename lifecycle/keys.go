@@ -139,6 +139,9 @@ func (w *World) CreateKey(who, vaultName, name string, s KeySpec) (string, error
 	}
 	km, ok := w.keys[keyRef(vaultName, name)]
 	if !ok || w.keyGone(km) {
+		if ok {
+			w.retired = append(w.retired, km)
+		}
 		km = &keyModel{vault: vaultName, name: name, kty: s.Type, bits: s.Size, lineage: k.ID}
 		w.keys[keyRef(vaultName, name)] = km
 	}

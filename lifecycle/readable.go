@@ -359,6 +359,14 @@ func (w *World) cmkUsable(desName string) (bool, string) {
 	// The disk's wrapped DEK names a version; with automatic rotation and
 	// re-wrapping this is the newest version, else the pinned one.
 	km := w.keys[keyRef(d.vault, d.key)]
+	if _, _, err := w.lookupKeyID("Readable", d.kek.KeyID()); err != nil {
+		// The version the DEKs name is not in the vault's current key of
+		// that name: it was purged and the name reused.
+		if w.lostKey(d.kek.KeyID()) {
+			return false, lostWhy
+		}
+		return false, "customer key version purged (F23)"
+	}
 	if w.keyGone(km) {
 		_, _, _, ver, _ := vault.ParseID(d.kek.KeyID())
 		return false, "customer key " + w.goneWhy(km.lineage, ver, false)
@@ -591,8 +599,10 @@ func (w *World) vaultBEK(s *assessment, a *adeVol, who, label string, concrete b
 		}
 		km, kv, err := w.lookupKeyID("Readable", a.kekID)
 		switch {
+		case err != nil && w.lostKey(a.kekID):
+			s.key(kekName, false, lostWhy, "F114")
 		case err != nil:
-			s.key(kekName, false, "soft-deleted or purged (F23)")
+			s.key(kekName, false, "purged (F23)")
 		case w.keyGone(km):
 			why := w.goneWhy(km.lineage, kv.version, false)
 			if why == lostWhy {

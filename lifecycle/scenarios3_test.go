@@ -113,6 +113,12 @@ func TestKEKPurgedUnreadableForever(t *testing.T) {
 	}
 	id, _ := f.BEKSecretID("vm1-data")
 	wantErr(t, f.HandBEKToHost(adminID, id, "onprem"), ErrDataUnrecoverable, "F114")
+	// Forever: nothing that happens later brings it back.
+	f.Advance(365 * 24 * hour)
+	_, err = f.CreateKey(adminID, kv, "kek", KeySpec{Size: 3072}) // same name, new material
+	f.must(err)
+	f.wantReadable(guest("vm1"), diskA("vm1-data"), false)
+	wantErr(t, f.Start("vm1"), ErrDataUnrecoverable, "F114")
 }
 
 func hasFact(v Verdict, fact string) bool {

@@ -45,6 +45,11 @@ type World struct {
 	rps        map[string]*recoveryPoint
 	repls      map[string]*replication
 	blobs      map[string]*backupBlob
+	// retired holds key and secret models replaced by a new object of the
+	// same name after a purge, so that data naming their versions can still
+	// be traced to its copies (F114).
+	retired        []*keyModel
+	retiredSecrets []*secretModel
 
 	effects []effect
 	seq     uint64
