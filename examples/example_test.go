@@ -85,14 +85,17 @@ func ExampleQ06OptOut() {
 	show(examples.Q06OptOut(1))
 	// Output:
 	// Q6. Can I opt out of ADE? Can I disable SSE?
-	// A: ADE is opt-in: yes (a VM created without it has layers SSE-PMK > files; with it SSE-PMK > ADE dm-crypt > files); an ADE disk moving to a customer key: refused (F53: encryption types exclude each other); can SSE be disabled: yes: 'off' is allowed and leaves SSE-PMK, raw media not readable
+	// A: ADE is opt-in: yes (without it: SSE-PMK > files; with it: SSE-PMK > ADE dm-crypt > files); disabling it: Linux data volume allowed (data readable, layers SSE-PMK > files), Linux with an encrypted OS volume refused (F77: not supported), Windows allowed; the disk keeps the ADE flag: a customer key afterwards is refused (F53: encryption types exclude each other); can SSE be disabled: no: 'off' is allowed and leaves SSE-PMK, raw media not readable
 	//   - a VM created without ADE: guest OS of vm1 -> disk vm1-data: readable; layers SSE-PMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
-	//   - a VM with ADE enabled: guest OS of vm2 -> disk vm2-data: readable; layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
-	//   - leaving ADE for SSE with a customer key on the same disk: refused (F53: encryption types exclude each other) by SetDiskEncryption: disks currently or previously encrypted with ADE cannot use customer-managed keys
+	//   - disabling ADE on the data volume of a Linux VM whose OS volume is encrypted: refused (F77: not supported) by DisableADE: Linux supports disabling ADE only while the OS volume is not encrypted
+	//   - a Linux VM with ADE on its data volume: guest OS of lnxdata -> disk lnxdata-data: readable; layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
+	//   - disabling ADE on that data volume: allowed
+	//   - after disabling: guest OS of lnxdata -> disk lnxdata-data: readable; layers SSE-PMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
+	//   - disabling ADE on all volumes of a Windows VM: allowed
+	//   - moving the formerly ADE disk to a customer key: refused (F53: encryption types exclude each other) by SetDiskEncryption: disks currently or previously encrypted with ADE cannot use customer-managed keys
 	//   - switching SSE off on vm1-data: allowed
 	//   - raw media after switching SSE off: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers SSE-PMK > files; keys: SSE DEKs not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
-	//   facts: F43 F44 F53 F63 F65 F82
-	//   missing: disabling ADE (F77: Windows all volumes, Linux data volumes only while the OS volume is not encrypted) is not in lifecycle's API yet
+	//   facts: F43 F44 F53 F63 F65 F77 F82 F84
 }
 
 // Question 7, computed with seed 1.
@@ -123,14 +126,17 @@ func ExampleQ08DisasterRecovery() {
 	show(examples.Q08DisasterRecovery(1))
 	// Output:
 	// Q8. When I replicate a VM for disaster recovery, is the replica encrypted, and can the target region read it after failover?
-	// A: site recovery is not simulated yet; a cross-region copy is encrypted: yes (raw media not readable, layers SSE-CMK > files), needs a DES in the target region (refused (F110: region mismatch) without, allowed with), and is readable there; an ADE copy keeps SSE-PMK > ADE dm-crypt > files and is readable with the source vault's BEK
-	//   - copying the CMK snapshot to northeurope without a DES there: refused (F110: region mismatch) by CopySnapshot: a CMK snapshot needs a disk encryption set in the target region
-	//   - copying it with a DES in northeurope: allowed
-	//   - SSE copy in northeurope, raw media: storage insider -> raw media vm1-data-ne: not readable (cannot obtain SSE DEKs); layers SSE-CMK > files; keys: SSE DEKs not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
-	//   - SSE copy in northeurope, read by the admin: principal admin -> disk vm1-data-ne: readable; layers SSE-CMK [removed by the storage service] > files; keys: SSE DEKs obtainable (unwrapped through the disk encryption set's identity)
-	//   - ADE copy in northeurope, read by the admin: principal admin -> disk vm2-data-ne: readable; layers SSE-PMK [removed by the storage service] > ADE dm-crypt > files; keys: SSE DEKs obtainable (platform key held by the storage service), BEK secret kv1/secrets/fc928ac8812b65af3763ddbbc067392e/26777e23 obtainable (read by admin), KEK kv1/keys/kek/9d024bae obtainable (unwrapped by admin)
-	//   facts: F43 F44 F45 F47 F63 F65 F105 F106 F110
-	//   missing: site recovery (EnableReplication, failover, the DRRegion vantage on ReplicaArtifact; F98-F104) is not in lifecycle's API yet: this answer uses cross-region snapshot copy (F110)
+	// A: encrypted: yes (raw replica media not readable for CMK, not readable for ADE); CMK replication needs a DES in northeurope (refused (F101: not found) without, allowed with) and the replica is SSE-CMK > files there; ADE replication copies the keys to a vault there (allowed), the replica keeps SSE-PMK > ADE dm-crypt > files and is readable; after failover the VMs read their data: yes, yes
+	//   - replicating the CMK VM without a DES in northeurope: refused (F101: not found) by EnableReplication: customer-key disk vm1-osdisk needs a disk encryption set in the target region
+	//   - replicating it with a DES in northeurope: allowed
+	//   - replicating the ADE VM, keys copied to kv2: allowed
+	//   - CMK replica, storage insider: storage insider -> replica vm1/vm1-data: not readable (cannot obtain SSE DEKs); layers SSE-CMK > files; keys: SSE DEKs not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
+	//   - CMK replica, DR region: DR region -> replica vm1/vm1-data: readable; layers SSE-CMK [removed by the storage service] > files; keys: SSE DEKs obtainable (unwrapped through the disk encryption set's identity)
+	//   - ADE replica, storage insider: storage insider -> replica vm2/vm2-data: not readable (cannot obtain SSE DEKs); layers SSE-PMK > ADE dm-crypt > files; keys: SSE DEKs not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry), BEK not obtainable (the storage insider has no access to the BEK's key vault)
+	//   - ADE replica, DR region: DR region -> replica vm2/vm2-data: readable; layers SSE-PMK [removed by the storage service] > ADE dm-crypt > files; keys: SSE DEKs obtainable (platform key held by the storage service), BEK secret kv2/secrets/fc928ac8812b65af3763ddbbc067392e/9d23ba26 obtainable (read by the platform in the target region), KEK kv2/keys/kek/be09ffe6 obtainable (unwrapped by the platform in the target region)
+	//   - CMK VM after failover: guest OS of vm1-dr -> disk vm1-dr-vm1-data: readable; layers SSE-CMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
+	//   - ADE VM after failover: guest OS of vm2-dr -> disk vm2-dr-vm2-data: readable; layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
+	//   facts: F43 F44 F45 F47 F63 F65 F82 F89 F99 F101 F106
 }
 
 // Question 9, computed with seed 1.
@@ -138,7 +144,7 @@ func ExampleQ09KeyDeleted() {
 	show(examples.Q09KeyDeleted(1))
 	// Output:
 	// Q9. What happens if my key is deleted? Soft-deleted and recovered; purged with purge protection on; purged without it; purged but a key backup exists.
-	// A: soft-deleted: the VM is stopped an hour later and its disk not readable, recover brings it back (readable, start allowed); with purge protection the purge is refused (F27: forbidden); without it (ADE vault only: a DES on such a vault is refused (F32: key vault not configured for this use)) the purge is allowed, the disk is not readable for good and the VM start is refused (F114: data unrecoverable)
+	// A: soft-deleted: the VM is stopped an hour later and its disk not readable, recover brings it back (readable, start allowed); with purge protection the purge is refused (F27: forbidden); without it (ADE vault only: a DES on such a vault is refused (F32: key vault not configured for this use)) the purge is allowed, the disk is not readable for good and the VM start is refused (F114: data unrecoverable); purged with a key backup: start refused (F82: boot failure: cannot unlock encrypted volume), restore allowed, then start allowed and the data is readable
 	//   - VM 61 minutes after its customer key was soft-deleted: stopped (customer key unavailable (F47))
 	//   - CMK soft-deleted: guest OS of vm1 -> disk vm1-data: not readable (cannot obtain SSE DEKs); layers SSE-CMK [removed by the host] > files; keys: SSE DEKs not obtainable (soft-deleted or purged (F23))
 	//   - purging it with purge protection on: refused (F27: forbidden) by PurgeKey: vault refused
@@ -148,8 +154,11 @@ func ExampleQ09KeyDeleted() {
 	//   - purging the ADE KEK without purge protection: allowed
 	//   - ADE KEK purged: guest OS of vm2 -> disk vm2-data: not readable (cannot obtain KEK https://kv3.vault.azure.net/keys/kek3/9d024bae051fe9549c7267f6fd58363c); layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (platform key held by the storage service), BEK secret kv3/secrets/fc928ac8812b65af3763ddbbc067392e/26777e23 obtainable (read by the platform), KEK kv3/keys/kek3/9d024bae not obtainable (purged, with no copy in any vault, backup or recovery point: the data is unrecoverable (F114))
 	//   - starting the VM after the purge: refused (F114: data unrecoverable) by Start: the ADE volumes of vm2: every copy of its key is purged
+	//   - starting the VM after purging its backed-up KEK: refused (F82: boot failure: cannot unlock encrypted volume) by Start: the KEK cannot unwrap the BEK
+	//   - restoring the KEK from its backup: allowed
+	//   - starting the VM after the restore: allowed
+	//   - ADE KEK restored from backup: guest OS of vm3 -> disk vm3-data: readable; layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
 	//   facts: F27 F32 F43 F45 F47 F63 F65 F82 F114
-	//   missing: key backup and restore into a vault (BackupKey/RestoreKey, F33-F35, F92) is not in lifecycle's API yet: the 'purged but a backup exists' case is not simulated
 }
 
 // Question 10, computed with seed 1.
@@ -385,24 +394,24 @@ func ExampleQ22SSEOrADE() {
 	show(examples.Q22SSEOrADE(1))
 	// Output:
 	// Q22. SSE or ADE: which to choose?
-	// A: SSE: media at rest encrypted on every disk with 0 refusals, but a downloaded VHD is plaintext, a recovery point is readable by the backup operator, and the temp disk plaintext unless encryption at host is on (encrypted); ADE: VHD encrypted, recovery point not readable by the backup operator, temp disk plaintext (Linux without EncryptFormatAll), at the cost of 4 refusals and retirement on 2028-09-15
+	// A: SSE: media at rest encrypted on every disk with 0 refusals, but a downloaded VHD is plaintext, a recovery point is readable by the backup operator, and the temp disk plaintext unless encryption at host is on (encrypted, but plaintext after a DR failover); ADE: VHD encrypted, recovery point not readable by the backup operator, temp disk plaintext (Linux without EncryptFormatAll), at the cost of 4 refusals and retirement on 2028-09-15
 	//   - SSE, platform key: guest OS of vm1 -> disk vm1-data: readable; layers SSE-PMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
 	//   - SSE, customer key: guest OS of vm1 -> disk vm1-data: readable; layers SSE-CMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
 	//   - SSE, customer key + encryption at host: guest OS of vm1 -> disk vm1-data: readable; layers SSE-CMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
 	//   - ADE, BEK + KEK: guest OS of vm1 -> disk vm1-data: readable; layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
-	//   what                                        | SSE, platform key | SSE, customer key | SSE, customer key + encryption at host | ADE, BEK + KEK
-	//   media at rest (storage insider)             | encrypted         | encrypted         | encrypted                              | encrypted
-	//   downloaded VHD on premises                  | plaintext         | plaintext         | plaintext                              | encrypted
-	//   temp disk at rest (v3 size)                 | plaintext         | plaintext         | encrypted                              | plaintext
-	//   host caches                                 | not simulated     | not simulated     | not simulated                          | not simulated
-	//   recovery point, read by the backup operator | readable          | readable          | readable                               | not readable
-	//   disaster recovery replica                   | not simulated     | not simulated     | not simulated                          | not simulated
-	//   Linux VM with 4 GB of memory                | allowed           | allowed           | allowed                                | refused (F72: insufficient memory for Azure Disk Encryption)
-	//   custom Linux image                          | allowed           | allowed           | allowed                                | refused (F75: not supported)
-	//   A-series VM size                            | allowed           | allowed           | refused (F58: not supported)           | refused (F73: not supported)
-	//   customer key after ADE (same disk)          | n/a               | n/a               | n/a                                    | refused (F53: encryption types exclude each other)
-	//   VM reads its own data                       | yes               | yes               | yes                                    | yes
-	//   facts: F43 F44 F53 F56 F57 F58 F63 F65 F67 F72 F73 F75 F82 F86 F89 F106
+	//   what                                           | SSE, platform key                    | SSE, customer key                    | SSE, customer key + encryption at host | ADE, BEK + KEK
+	//   media at rest (storage insider)                | encrypted                            | encrypted                            | encrypted                              | encrypted
+	//   downloaded VHD on premises                     | plaintext                            | plaintext                            | plaintext                              | encrypted
+	//   temp disk at rest (v3 size)                    | plaintext                            | plaintext                            | encrypted                              | plaintext
+	//   host caches                                    | not simulated                        | not simulated                        | not simulated                          | not simulated
+	//   recovery point, read by the backup operator    | readable                             | readable                             | readable                               | not readable
+	//   disaster recovery replica (insider; DR region) | encrypted, readable in the DR region | encrypted, readable in the DR region | encrypted, readable in the DR region   | encrypted, readable in the DR region
+	//   temp disk after failover (insider)             | plaintext                            | plaintext                            | plaintext                              | plaintext
+	//   Linux VM with 4 GB of memory                   | allowed                              | allowed                              | allowed                                | refused (F72: insufficient memory for Azure Disk Encryption)
+	//   custom Linux image                             | allowed                              | allowed                              | allowed                                | refused (F75: not supported)
+	//   A-series VM size                               | allowed                              | allowed                              | refused (F58: not supported)           | refused (F73: not supported)
+	//   customer key after ADE (same disk)             | n/a                                  | n/a                                  | n/a                                    | refused (F53: encryption types exclude each other)
+	//   VM reads its own data                          | yes                                  | yes                                  | yes                                    | yes
+	//   facts: F43 F44 F45 F47 F53 F56 F57 F58 F63 F65 F67 F72 F73 F75 F82 F86 F89 F99 F106
 	//   missing: host caches (F57, F59) are not modelled by lifecycle
-	//   missing: site recovery replicas (F98-F104) are not in lifecycle's API yet
 }

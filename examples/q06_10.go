@@ -7,28 +7,37 @@ import (
 	"github.com/atrest-sim/atrest/lifecycle"
 )
 
-// Q06OptOut creates a VM without ADE (ADE is opt-in), tries to move an ADE
-// disk to a customer key, and tries to switch SSE off.
+// Q06OptOut creates a VM without ADE (ADE is opt-in), disables ADE on
+// Linux and Windows VMs, tries to move a formerly ADE disk to a customer
+// key, and tries to switch SSE off.
 func Q06OptOut(seed uint64) (Answer, error) {
 	s := newScenario(seed)
 	s.withCMK()
 	s.vm("vm1", ubuntu, d2v3, "")
 	plain := s.verdict("a VM created without ADE", guest("vm1"), diskA("vm1-data"))
-	s.vm("vm2", ubuntu, d2v3, "")
-	s.ade("vm2", false)
-	enc := s.verdict("a VM with ADE enabled", guest("vm2"), diskA("vm2-data"))
-	s.do("Deallocate vm2", s.w.Deallocate("vm2"))
-	cmk := s.try("leaving ADE for SSE with a customer key on the same disk", s.w.SetDiskEncryption("vm2-data", "des1"))
-	s.lack("disabling ADE (F77: Windows all volumes, Linux data volumes only while the OS volume is not encrypted) is not in lifecycle's API yet")
+	s.vm("lnxos", ubuntu, d2v3, "")
+	s.ade("lnxos", false)
+	lnxOS := s.try("disabling ADE on the data volume of a Linux VM whose OS volume is encrypted", s.w.DisableADE("lnxos", lifecycle.VolumeData))
+	s.vm("lnxdata", ubuntu, d2v3, "")
+	s.do("EnableADE lnxdata", s.w.EnableADE("lnxdata", lifecycle.ADESpec{Vault: kv, Volumes: lifecycle.VolumeData}))
+	enc := s.verdict("a Linux VM with ADE on its data volume", guest("lnxdata"), diskA("lnxdata-data"))
+	lnxData := s.try("disabling ADE on that data volume", s.w.DisableADE("lnxdata", lifecycle.VolumeData))
+	dec := s.verdict("after disabling", guest("lnxdata"), diskA("lnxdata-data"))
+	s.vm("win", win2019, d2v3, "")
+	s.ade("win", false)
+	win := s.try("disabling ADE on all volumes of a Windows VM", s.w.DisableADE("win", lifecycle.VolumeAll))
+	s.do("Deallocate lnxdata", s.w.Deallocate("lnxdata"))
+	cmk := s.try("moving the formerly ADE disk to a customer key", s.w.SetDiskEncryption("lnxdata-data", "des1"))
 	s.do("Deallocate vm1", s.w.Deallocate("vm1"))
 	off := s.try("switching SSE off on vm1-data", s.w.SetDiskEncryption("vm1-data", ""))
 	raw := s.verdict("raw media after switching SSE off", insider, mediaA("vm1-data"))
-	s.fact("F43", "F63")
-	s.diagram.add("without ADE", plain, "")
-	s.diagram.add("with ADE", enc, "")
-	return s.finish(6, fmt.Sprintf("ADE is opt-in: %s (a VM created without it has layers %s; with it %s); an ADE disk moving to a customer key: %s; can SSE be disabled: %s: 'off' is %s and leaves %s, raw media %s",
-		yesNo(!hasLayer(plain, "ADE") && hasLayer(enc, "ADE")), layers(plain), layers(enc), cmk,
-		yesNo(!raw.Readable && hasLayer(raw, "SSE")), off, sseLayer(raw), readable(raw)))
+	s.fact("F43", "F63", "F84")
+	s.diagram.add("Linux data volume with ADE", enc, "")
+	s.diagram.add("after DisableADE", dec, "")
+	return s.finish(6, fmt.Sprintf("ADE is opt-in: %s (without it: %s; with it: %s); disabling it: Linux data volume %s (data %s, layers %s), Linux with an encrypted OS volume %s, Windows %s; the disk keeps the ADE flag: a customer key afterwards is %s; can SSE be disabled: %s: 'off' is %s and leaves %s, raw media %s",
+		yesNo(!hasLayer(plain, "ADE") && hasLayer(enc, "ADE")), layers(plain), layers(enc),
+		lnxData, readable(dec), layers(dec), lnxOS, win, cmk,
+		yesNo(raw.Readable || !hasLayer(raw, "SSE")), off, sseLayer(raw), readable(raw)))
 }
 
 // Q07Backup backs up an SSE-CMK VM, an ADE VM with a BEK only and an ADE
@@ -87,23 +96,17 @@ func Q07Backup(seed uint64) (Answer, error) {
 	return a, err
 }
 
-// Q08DisasterRecovery replicates VMs to the paired region. Site recovery is
-// not in lifecycle yet, so the scenario shows the manual path the
-// simulation has: a snapshot copied to the paired region and a disk
-// created from it there.
+// Q08DisasterRecovery replicates a customer-key VM and an ADE VM to the
+// paired region with site recovery, reads the replicas as a storage insider
+// and as the DR region, and fails both over.
 func Q08DisasterRecovery(seed uint64) (Answer, error) {
 	s := newScenario(seed)
 	s.withCMK()
-	s.lack("site recovery (EnableReplication, failover, the DRRegion vantage on ReplicaArtifact; F98-F104) is not in lifecycle's API yet: this answer uses cross-region snapshot copy (F110)")
-	const target = "northeurope"
+	reg, _ := lifecycle.LookupRegion(region)
+	target := reg.Paired
 	s.vm("vm1", ubuntu, d2v3, "des1")
 	s.vm("vm2", ubuntu, d2v3, "")
 	s.ade("vm2", true)
-	s.do("Stop vm1", s.w.Stop("vm1"))
-	s.do("Stop vm2", s.w.Stop("vm2"))
-	s.do("CreateSnapshot", s.w.CreateSnapshot("vm1-data", "snap1"))
-	s.do("CreateSnapshot", s.w.CreateSnapshot("vm2-data", "snap2"))
-	noDES := s.try("copying the CMK snapshot to "+target+" without a DES there", s.w.CopySnapshot("snap1", "snap1-ne", target, ""))
 	s.do("CreateVault kv2", s.w.CreateVault(lifecycle.VaultSpec{Name: "kv2", Subscription: sub, Region: target, RetentionDays: 7, PurgeProtection: true, EnabledForDiskEncryption: true}))
 	var id string
 	if s.ok() {
@@ -111,18 +114,27 @@ func Q08DisasterRecovery(seed uint64) (Answer, error) {
 		id, err = s.w.CreateKey(admin, "kv2", "cmk2", lifecycle.KeySpec{})
 		s.do("CreateKey cmk2", err)
 	}
+	noDES := s.try("replicating the CMK VM without a DES in "+target, s.w.EnableReplication(admin, "vm1", lifecycle.ReplicationSpec{TargetRegion: target}))
 	s.do("CreateDES des2", s.w.CreateDES(lifecycle.DESSpec{Name: "des2", Subscription: sub, Region: target, KeyID: id}))
-	withDES := s.try("copying it with a DES in "+target, s.w.CopySnapshot("snap1", "snap1-ne", target, "des2"))
-	s.do("CreateDiskFromSnapshot", s.w.CreateDiskFromSnapshot("snap1-ne", "vm1-data-ne"))
-	s.do("CopySnapshot snap2", s.w.CopySnapshot("snap2", "snap2-ne", target, ""))
-	s.do("CreateDiskFromSnapshot", s.w.CreateDiskFromSnapshot("snap2-ne", "vm2-data-ne"))
-	sseRaw := s.verdict("SSE copy in "+target+", raw media", insider, mediaA("vm1-data-ne"))
-	sseRead := s.verdict("SSE copy in "+target+", read by the admin", principal(admin), diskA("vm1-data-ne"))
-	adeRead := s.verdict("ADE copy in "+target+", read by the admin", principal(admin), diskA("vm2-data-ne"))
-	s.diagram.add("SSE-CMK copy in "+target, sseRead, id)
-	s.diagram.add("ADE copy in "+target, adeRead, "")
-	return s.finish(8, fmt.Sprintf("site recovery is not simulated yet; a cross-region copy is encrypted: %s (raw media %s, layers %s), needs a DES in the target region (%s without, %s with), and is %s there; an ADE copy keeps %s and is %s with the source vault's BEK",
-		yesNo(!sseRaw.Readable), readable(sseRaw), layers(sseRead), noDES, withDES, readable(sseRead), layers(adeRead), readable(adeRead)))
+	cmkRep := s.try("replicating it with a DES in "+target, s.w.EnableReplication(admin, "vm1", lifecycle.ReplicationSpec{TargetRegion: target, TargetDES: map[string]string{"vm1-osdisk": "des2", "vm1-data": "des2"}}))
+	adeRep := s.try("replicating the ADE VM, keys copied to kv2", s.w.EnableReplication(admin, "vm2", lifecycle.ReplicationSpec{TargetRegion: target, TargetVault: "kv2"}))
+	dr := lifecycle.Vantage{Kind: lifecycle.DRRegion}
+	rep := func(vm string) lifecycle.Artifact {
+		return lifecycle.Artifact{Kind: lifecycle.ReplicaArtifact, Name: vm, Disk: vm + "-data"}
+	}
+	sseRaw := s.verdict("CMK replica, storage insider", insider, rep("vm1"))
+	sseDR := s.verdict("CMK replica, DR region", dr, rep("vm1"))
+	adeRaw := s.verdict("ADE replica, storage insider", insider, rep("vm2"))
+	adeDR := s.verdict("ADE replica, DR region", dr, rep("vm2"))
+	s.do("Failover vm1", s.w.Failover("vm1", "vm1-dr"))
+	s.do("Failover vm2", s.w.Failover("vm2", "vm2-dr"))
+	sseFO := s.verdict("CMK VM after failover", guest("vm1-dr"), diskA("vm1-dr-vm1-data"))
+	adeFO := s.verdict("ADE VM after failover", guest("vm2-dr"), diskA("vm2-dr-vm2-data"))
+	s.diagram.add("CMK replica in "+target, sseDR, id)
+	s.diagram.add("ADE replica in "+target, adeDR, "")
+	return s.finish(8, fmt.Sprintf("encrypted: %s (raw replica media %s for CMK, %s for ADE); CMK replication needs a DES in %s (%s without, %s with) and the replica is %s there; ADE replication copies the keys to a vault there (%s), the replica keeps %s and is %s; after failover the VMs read their data: %s, %s",
+		yesNo(!sseRaw.Readable && !adeRaw.Readable), readable(sseRaw), readable(adeRaw), target, noDES, cmkRep, layers(sseDR),
+		adeRep, layers(adeDR), readable(adeDR), yesNo(sseFO.Readable), yesNo(adeFO.Readable)))
 }
 
 // Q09KeyDeleted deletes a customer key and recovers it; tries to purge it
@@ -162,12 +174,33 @@ func Q09KeyDeleted(seed uint64) (Answer, error) {
 	purge := s.try("purging the ADE KEK without purge protection", s.w.PurgeKey(admin, "kv3", "kek3"))
 	gone := s.verdict("ADE KEK purged", guest("vm2"), diskA("vm2-data"))
 	boot := s.try("starting the VM after the purge", s.w.Start("vm2"))
-	s.lack("key backup and restore into a vault (BackupKey/RestoreKey, F33-F35, F92) is not in lifecycle's API yet: the 'purged but a backup exists' case is not simulated")
+
+	// The same, with a key backup taken beforehand (F114: back keys up).
+	var kek4 string
+	if s.ok() {
+		var err error
+		kek4, err = s.w.CreateKey(admin, "kv3", "kek4", lifecycle.KeySpec{Size: 3072})
+		s.do("CreateKey kek4", err)
+	}
+	s.vm("vm3", ubuntu, d2v3, "")
+	s.do("EnableADE vm3", s.w.EnableADE("vm3", lifecycle.ADESpec{Vault: "kv3", KEKID: kek4, Volumes: lifecycle.VolumeAll}))
+	s.do("BackupKey kek4", s.w.BackupKey(admin, "kv3", "kek4", "kek4.backup"))
+	s.do("Deallocate vm3", s.w.Deallocate("vm3"))
+	s.do("DeleteKey kek4", s.w.DeleteKey(admin, "kv3", "kek4"))
+	s.do("PurgeKey kek4", s.w.PurgeKey(admin, "kv3", "kek4"))
+	bootB := s.try("starting the VM after purging its backed-up KEK", s.w.Start("vm3"))
+	var restored refusal
+	if s.ok() {
+		_, err := s.w.RestoreKey(admin, "kv3", "kek4.backup")
+		restored = s.try("restoring the KEK from its backup", err)
+	}
+	bootR := s.try("starting the VM after the restore", s.w.Start("vm3"))
+	back := s.verdict("ADE KEK restored from backup", guest("vm3"), diskA("vm3-data"))
 	s.fact("F114")
 	s.diagram.add("CMK soft-deleted", soft, s.cmk)
 	s.diagram.add("ADE KEK purged", gone, "")
-	return s.finish(9, fmt.Sprintf("soft-deleted: the VM is %s an hour later and its disk %s, recover brings it back (%s, start %s); with purge protection the purge is %s; without it (ADE vault only: a DES on such a vault is %s) the purge is %s, the disk is %s for good and the VM start is %s",
-		st, readable(soft), readable(rec), start, purgePP, desNoPP, purge, readable(gone), boot))
+	return s.finish(9, fmt.Sprintf("soft-deleted: the VM is %s an hour later and its disk %s, recover brings it back (%s, start %s); with purge protection the purge is %s; without it (ADE vault only: a DES on such a vault is %s) the purge is %s, the disk is %s for good and the VM start is %s; purged with a key backup: start %s, restore %s, then start %s and the data is %s",
+		st, readable(soft), readable(rec), start, purgePP, desNoPP, purge, readable(gone), boot, bootB, restored, bootR, readable(back)))
 }
 
 // Q10KeyDisabled disables a customer key, watches the VM half an hour and

@@ -143,7 +143,8 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 		"temp disk at rest (v3 size)",
 		"host caches",
 		"recovery point, read by the backup operator",
-		"disaster recovery replica",
+		"disaster recovery replica (insider; DR region)",
+		"temp disk after failover (insider)",
 		"Linux VM with 4 GB of memory",
 		"custom Linux image",
 		"A-series VM size",
@@ -173,8 +174,28 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 		temp := c.check("temp", insider, tempA("vm1"))
 		c.do("BackupVM", c.w.BackupVM("vm1", "rp1"))
 		rp := c.check("rp", operator, rpA("rp1", "vm1-data"))
+		// Disaster recovery to the paired region, keys and DES there.
+		reg, _ := lifecycle.LookupRegion(region)
+		c.do("CreateVault kv-dr", c.w.CreateVault(lifecycle.VaultSpec{Name: "kv-dr", Subscription: sub, Region: reg.Paired, RetentionDays: 7, PurgeProtection: true, EnabledForDiskEncryption: true}))
+		rs := lifecycle.ReplicationSpec{TargetRegion: reg.Paired}
+		switch {
+		case o.des && c.ok():
+			id, err := c.w.CreateKey(admin, "kv-dr", "cmk-dr", lifecycle.KeySpec{})
+			c.do("CreateKey cmk-dr", err)
+			c.do("CreateDES des-dr", c.w.CreateDES(lifecycle.DESSpec{Name: "des-dr", Subscription: sub, Region: reg.Paired, KeyID: id}))
+			rs.TargetDES = map[string]string{"vm1-osdisk": "des-dr", "vm1-data": "des-dr"}
+		case o.ade:
+			rs.TargetVault = "kv-dr"
+		}
+		c.do("EnableReplication", c.w.EnableReplication(admin, "vm1", rs))
+		replica := lifecycle.Artifact{Kind: lifecycle.ReplicaArtifact, Name: "vm1", Disk: "vm1-data"}
+		repRaw := c.check("replica raw", insider, replica)
+		repDR := c.check("replica DR", lifecycle.Vantage{Kind: lifecycle.DRRegion}, replica)
 		c.download("vm1", "vm1-data", "vm1-data.vhd")
 		vhd := c.check("vhd", laptop, vhdA("vm1-data.vhd"))
+		c.do("Failover", c.w.Failover("vm1", "vm1-dr"))
+		c.do("WriteFile temp after failover", c.w.WriteFile("vm1-dr", lifecycle.TempDisk, "/swapfile", []byte("swapped-out page")))
+		tempDR := c.check("temp after failover", insider, tempA("vm1-dr"))
 		// Constraints: what the option refuses on other VMs.
 		probe := func(vm, image, size string) refusal {
 			spec := lifecycle.VMSpec{Name: vm, Subscription: sub, Region: region, Image: image, Size: size, EncryptionAtHost: o.eah}
@@ -218,13 +239,13 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 			cmkCell = switchCMK.String()
 		}
 		cols[i] = coverage{name: o.name, v: own, cells: []string{
-			covered(media), covered(vhd), covered(temp), "not simulated", readable(rp), "not simulated",
+			covered(media), covered(vhd), covered(temp), "not simulated", readable(rp),
+			covered(repRaw) + ", " + readable(repDR) + " in the DR region", covered(tempDR),
 			small.String(), custom.String(), aSeries.String(), cmkCell, yesNo(own.Readable),
 		}}
 		s.note("%s: %s", o.name, verdictLine(own))
 	}
 	s.lack("host caches (F57, F59) are not modelled by lifecycle")
-	s.lack("site recovery replicas (F98-F104) are not in lifecycle's API yet")
 	if !s.ok() {
 		return s.finish(22, "")
 	}
@@ -242,8 +263,8 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 	s.diagram.add(cols[1].name, cols[1].v, "")
 	s.diagram.add(cols[3].name, cols[3].v, "")
 	sse, eah, ade := cols[1].cells, cols[2].cells, cols[3].cells
-	a, err := s.finish(22, fmt.Sprintf("SSE: media at rest %s on every disk with %d refusals, but a downloaded VHD is %s, a recovery point is %s by the backup operator, and the temp disk %s unless encryption at host is on (%s); ADE: VHD %s, recovery point %s by the backup operator, temp disk %s (Linux without EncryptFormatAll), at the cost of %d refusals and retirement on %s",
-		sse[0], refusals[1], sse[1], sse[4], sse[2], eah[2], ade[1], ade[4], ade[2], refusals[3], lifecycle.DefaultOptions().ADERetirement.Format("2006-01-02")))
+	a, err := s.finish(22, fmt.Sprintf("SSE: media at rest %s on every disk with %d refusals, but a downloaded VHD is %s, a recovery point is %s by the backup operator, and the temp disk %s unless encryption at host is on (%s, but %s after a DR failover); ADE: VHD %s, recovery point %s by the backup operator, temp disk %s (Linux without EncryptFormatAll), at the cost of %d refusals and retirement on %s",
+		sse[0], refusals[1], sse[1], sse[4], sse[2], eah[2], eah[6], ade[1], ade[4], ade[2], refusals[3], lifecycle.DefaultOptions().ADERetirement.Format("2006-01-02")))
 	a.Table = t
 	return a, err
 }
