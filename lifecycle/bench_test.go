@@ -155,62 +155,91 @@ func BenchmarkRotateFleet(b *testing.B) {
 
 // BenchmarkScenario runs a 50-operation scenario with RSA keys from the
 // warmed pool: create a vault, keys, a DES, VMs, disks, writes, ADE,
-// export, key disable, advance, verdicts.
+// export, key disable, advance, verdicts. The baseline is the fixture
+// alone (subscription, vault, two keys, DES: 6 of the 50 operations).
 func BenchmarkScenario(b *testing.B) {
 	_ = pool.Warm(2048, 8)
 	_ = pool.Warm(3072, 4)
-	b.ReportAllocs()
-	for b.Loop() {
-		ops := 0
-		t := &testing.T{}
-		f := newFixture(t, 7) // 6 operations
-		ops += 6
-		for i := range 4 {
-			vm := fmt.Sprintf("vm%d", i)
-			des := ""
-			if i%2 == 1 {
-				des = "des1"
+	b.Run("ops=50", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			runScenario(b)
+		}
+	})
+	b.Run("baseline=fixture", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = newFixture(&testing.T{}, 7)
+		}
+	})
+}
+
+func runScenario(b *testing.B) {
+	ops := 0
+	t := &testing.T{}
+	f := newFixture(t, 7) // 6 operations
+	ops += 6
+	for i := range 4 {
+		vm := fmt.Sprintf("vm%d", i)
+		des := ""
+		if i%2 == 1 {
+			des = "des1"
+		}
+		f.vm(vm, "Canonical:ubuntu-22_04-lts", "Standard_D2s_v3", des) // 5 operations
+		ops += 5
+	}
+	f.must(f.EnableADE("vm0", ADESpec{Vault: kv, Volumes: VolumeAll, KEKID: f.kek}))
+	f.must(f.EnableADE("vm2", ADESpec{Vault: kv, Volumes: VolumeData}))
+	f.download("vm0", "vm0-data", "a.vhd") // 6 operations
+	f.download("vm1", "vm1-data", "b.vhd")
+	ops += 14
+	f.must(f.SetKeyEnabled(adminID, f.cmk, false))
+	f.Advance(2 * hour)
+	ops += 2
+	for _, v := range []Vantage{guest("vm1"), guest("vm3"), insider, onPrem("onprem")} {
+		for _, a := range []Artifact{diskA("vm1-data"), diskA("vm3-data"), vhdA("a.vhd"), vhdA("b.vhd")} {
+			if _, err := f.Concrete(v, a); err != nil {
+				b.Fatal(err)
 			}
-			f.vm(vm, "Canonical:ubuntu-22_04-lts", "Standard_D2s_v3", des) // 5 operations
-			ops += 5
+			ops++
 		}
-		f.must(f.EnableADE("vm0", ADESpec{Vault: kv, Volumes: VolumeAll, KEKID: f.kek}))
-		f.must(f.EnableADE("vm2", ADESpec{Vault: kv, Volumes: VolumeData}))
-		f.download("vm0", "vm0-data", "a.vhd") // 6 operations
-		f.download("vm1", "vm1-data", "b.vhd")
-		ops += 14
-		f.must(f.SetKeyEnabled(adminID, f.cmk, false))
-		f.Advance(2 * hour)
-		ops += 2
-		for _, v := range []Vantage{guest("vm1"), guest("vm3"), insider, onPrem("onprem")} {
-			for _, a := range []Artifact{diskA("vm1-data"), diskA("vm3-data"), vhdA("a.vhd"), vhdA("b.vhd")} {
-				if _, err := f.Concrete(v, a); err != nil {
-					b.Fatal(err)
-				}
-				ops++
-			}
-		}
-		if t.Failed() || ops < 50 {
-			b.Fatalf("scenario failed or too short (%d ops)", ops)
-		}
+	}
+	if t.Failed() || ops < 50 {
+		b.Fatalf("scenario failed or too short (%d ops)", ops)
 	}
 }
 
-// BenchmarkMemoryPerVM reports heap bytes per VM with an OS disk and a
-// data disk holding one small file.
+// BenchmarkMemoryPerVM reports heap bytes per VM: a full VM (an OS disk
+// with its file system and os-release, a data disk with a file system and
+// one small file), against the light fleet VM of [BenchmarkFleet10k] (two
+// wrapped DEKs, nothing written) as baseline.
 func BenchmarkMemoryPerVM(b *testing.B) {
-	b.ReportAllocs()
-	f := newFixture(&testing.T{}, 3)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	i := 0
-	for b.Loop() {
-		f.vm(fmt.Sprintf("m%d", i), "Canonical:ubuntu-22_04-lts", "Standard_D2s_v3", "")
-		i++
+	for _, light := range []bool{false, true} {
+		name := "vm=full"
+		if light {
+			name = "baseline=light"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			f := newFixture(&testing.T{}, 3)
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			i := 0
+			for b.Loop() {
+				if light {
+					if err := f.fleetVM(fmt.Sprintf("m%d", i), "des1", 1<<10); err != nil {
+						b.Fatal(err)
+					}
+				} else {
+					f.vm(fmt.Sprintf("m%d", i), "Canonical:ubuntu-22_04-lts", "Standard_D2s_v3", "")
+				}
+				i++
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(i), "heapB/VM")
+			runtime.KeepAlive(f)
+		})
 	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(i), "heapB/VM")
-	runtime.KeepAlive(f)
 }
