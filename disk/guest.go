@@ -1,12 +1,10 @@
 package disk
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
-	"sync"
-
-	"github.com/atrest-sim/atrest/internal/xts"
 )
 
 // VolumeKind is the flavour of a guest volume: what Azure Disk Encryption
@@ -128,16 +126,12 @@ func codecFor(k VolumeKind) volumeCodec {
 // [BitLocker]. Opening needs a BEK that one of the protectors accepts. A Volume is a [Device] of the plaintext sectors and is safe for
 // concurrent use if its device is.
 type Volume struct {
-	dev    Device
-	sp     sparse // dev as sparse, or nil
-	kind   VolumeKind
-	codec  volumeCodec
-	c      *xts.Cipher
-	key    []byte // the volume key, for AddBEK; never printed
-	ss     int
-	offset uint64 // data offset in sectors
-	scale  uint64 // tweak of sector s is s*scale
-	pool   sync.Pool
+	dev   Device // the device under the volume, header included
+	kind  VolumeKind
+	codec volumeCodec
+	// layer encrypts the data area; it keeps the volume key, two pointers
+	// away from the Volume, for AddBEK.
+	layer *cryptLayer
 }
 
 var _ Device = (*Volume)(nil)
@@ -288,29 +282,26 @@ func probeVolume(dev Device) (VolumeKind, error) {
 }
 
 func newVolume(dev Device, kind VolumeKind, codec volumeCodec, key []byte, off uint64) (*Volume, error) {
-	c, err := xts.New(key)
+	l, err := newKeyedLayer(dev, key, off, codec.tweakScale(dev.SectorSize()), true)
 	if err != nil {
-		return nil, fmt.Errorf("disk: %v", err)
+		return nil, err
 	}
-	ss := dev.SectorSize()
-	v := &Volume{dev: dev, kind: kind, codec: codec, c: c, key: key, ss: ss, offset: off, scale: codec.tweakScale(ss)}
-	v.sp, _ = dev.(sparse)
-	return v, nil
+	return &Volume{dev: dev, kind: kind, codec: codec, layer: l}, nil
 }
 
 // Kind returns the flavour of the volume.
 func (v *Volume) Kind() VolumeKind { return v.kind }
 
 // SectorSize returns the sector size, that of the device.
-func (v *Volume) SectorSize() int { return v.ss }
+func (v *Volume) SectorSize() int { return v.layer.ss }
 
 // Sectors returns the number of sectors of the volume: the device's less
 // the header area.
-func (v *Volume) Sectors() uint64 { return v.dev.Sectors() - v.offset }
+func (v *Volume) Sectors() uint64 { return v.layer.Sectors() }
 
 // String describes the volume without its key.
 func (v *Volume) String() string {
-	return fmt.Sprintf("Volume(%v, %d x %d bytes, REDACTED)", v.kind, v.Sectors(), v.ss)
+	return fmt.Sprintf("Volume(%v, %d x %d bytes, REDACTED)", v.kind, v.Sectors(), v.SectorSize())
 }
 
 // GoString describes the volume without its key.
@@ -319,97 +310,20 @@ func (v *Volume) GoString() string { return v.String() }
 // Format prints String for every verb, so no verb reaches the volume key.
 func (v *Volume) Format(f fmt.State, verb rune) { io.WriteString(f, v.String()) }
 
-func (v *Volume) scratch() *layerScratch {
-	if s, ok := v.pool.Get().(*layerScratch); ok {
-		return s
-	}
-	return new(layerScratch)
-}
-
 // WriteSectors encrypts p and writes it to the device.
-func (v *Volume) WriteSectors(p []byte, first uint64) error {
-	if _, err := CheckIO(v.ss, v.Sectors(), p, first); err != nil {
-		return err
-	}
-	s := v.scratch()
-	defer v.pool.Put(s)
-	for len(p) > 0 {
-		n := min(len(p), layerChunk)
-		v.encrypt(s.buf[:n], p[:n], first)
-		if err := v.dev.WriteSectors(s.buf[:n], first+v.offset); err != nil {
-			return err
-		}
-		p = p[n:]
-		first += uint64(n / v.ss)
-	}
-	return nil
-}
-
-// encrypt encrypts whole sectors of src into dst, the first being volume
-// sector first.
-func (v *Volume) encrypt(dst, src []byte, first uint64) {
-	if v.scale == 1 {
-		v.c.EncryptSectors(dst, src, v.ss, first)
-		return
-	}
-	for i := 0; i < len(src); i += v.ss {
-		v.c.Encrypt(dst[i:i+v.ss], src[i:i+v.ss], (first+uint64(i/v.ss))*v.scale)
-	}
-}
+func (v *Volume) WriteSectors(p []byte, first uint64) error { return v.layer.WriteSectors(p, first) }
 
 // ReadSectors reads and decrypts sectors. Sectors whose device sector was
 // never written read as zeros when the device can tell.
-func (v *Volume) ReadSectors(p []byte, first uint64) error {
-	if _, err := CheckIO(v.ss, v.Sectors(), p, first); err != nil {
-		return err
-	}
-	if err := v.dev.ReadSectors(p, first+v.offset); err != nil {
-		return err
-	}
-	if v.sp == nil {
-		for i := 0; i < len(p); i += v.ss {
-			v.c.Decrypt(p[i:i+v.ss], p[i:i+v.ss], (first+uint64(i/v.ss))*v.scale)
-		}
-		return nil
-	}
-	s := v.scratch()
-	defer v.pool.Put(s)
-	for len(p) > 0 {
-		n := min(len(p), layerChunk)
-		k := uint64(n / v.ss)
-		v.sp.writtenBits(first+v.offset, k, s.bits[:])
-		for i := range k {
-			if s.bits[i/64]&(1<<(i%64)) != 0 {
-				sec := p[int(i)*v.ss : int(i+1)*v.ss]
-				v.c.Decrypt(sec, sec, (first+i)*v.scale)
-			}
-		}
-		p = p[n:]
-		first += k
-	}
-	return nil
-}
+func (v *Volume) ReadSectors(p []byte, first uint64) error { return v.layer.ReadSectors(p, first) }
 
 // NextWritten reports the next run of volume sectors whose device sectors
 // were ever written; on a device that cannot tell, every sector counts.
 func (v *Volume) NextWritten(from uint64) (first, n uint64, ok bool) {
-	if v.sp == nil {
-		return allWritten(v.Sectors(), from)
-	}
-	f, n, ok := v.sp.NextWritten(from + v.offset)
-	if !ok {
-		return 0, 0, false
-	}
-	return f - v.offset, n, true
+	return v.layer.NextWritten(from)
 }
 
-func (v *Volume) writtenBits(first, n uint64, bits []uint64) {
-	if v.sp == nil {
-		setAllBits(n, bits)
-		return
-	}
-	v.sp.writtenBits(first+v.offset, n, bits)
-}
+func (v *Volume) writtenBits(first, n uint64, bits []uint64) { v.layer.writtenBits(first, n, bits) }
 
 // AddBEK adds a protector that opens the volume with bek (F83: re-key by
 // re-running enable with a new secret). It reads a 32-byte salt and a
@@ -423,7 +337,7 @@ func (v *Volume) AddBEK(rand io.Reader, bek []byte, iterations int) error {
 	if err != nil {
 		return err
 	}
-	return v.codec.addKey(v.dev, v.key, bek, iter, randOrDefault(rand))
+	return v.codec.addKey(v.dev, v.layer.rawKey(), bek, iter, randOrDefault(rand))
 }
 
 // RemoveBEK removes the protector that bek opens, so that bek no longer
@@ -439,9 +353,9 @@ func (v *Volume) RemoveBEK(bek []byte) error {
 // checkTailFree verifies that the last offset sectors of the device, which
 // in-place encryption pushes out, hold only zeros.
 func (v *Volume) checkTailFree() error {
-	n := v.dev.Sectors()
-	start := n - v.offset
-	buf := make([]byte, int(v.offset)*v.ss)
+	off, ss := v.layer.offset, v.layer.ss
+	start := v.dev.Sectors() - off
+	buf := make([]byte, int(off)*ss)
 	if err := v.dev.ReadSectors(buf, start); err != nil {
 		return err
 	}
@@ -456,6 +370,8 @@ func (v *Volume) checkTailFree() error {
 // before it is read. Sector s is processed when it was written or when its
 // destination was (to overwrite what is there); the rest stays unwritten.
 func (v *Volume) encryptInPlace() error {
+	off, ss := v.layer.offset, v.layer.ss
+	sp := v.layer.sp
 	limit := v.Sectors() // sources are [0, limit)
 	var runs [][2]uint64
 	add := func(a, b uint64) {
@@ -464,32 +380,24 @@ func (v *Volume) encryptInPlace() error {
 			runs = append(runs, [2]uint64{a, b})
 		}
 	}
-	if v.sp == nil {
+	if sp == nil {
 		add(0, limit)
 	} else {
 		for from := uint64(0); ; {
-			f, n, ok := v.sp.NextWritten(from)
+			f, n, ok := sp.NextWritten(from)
 			if !ok {
 				break
 			}
 			add(f, f+n)
-			if f >= v.offset {
-				add(f-v.offset, f+n-v.offset)
-			} else if f+n > v.offset {
-				add(0, f+n-v.offset)
+			if f >= off {
+				add(f-off, f+n-off)
+			} else if f+n > off {
+				add(0, f+n-off)
 			}
 			from = f + n
 		}
 	}
-	slices.SortFunc(runs, func(x, y [2]uint64) int {
-		switch {
-		case x[0] < y[0]:
-			return -1
-		case x[0] > y[0]:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(runs, func(x, y [2]uint64) int { return cmp.Compare(x[0], y[0]) })
 	merged := runs[:0]
 	for _, r := range runs {
 		if k := len(merged); k > 0 && r[0] <= merged[k-1][1] {
@@ -498,18 +406,18 @@ func (v *Volume) encryptInPlace() error {
 		}
 		merged = append(merged, r)
 	}
-	chunk := uint64(layerChunk / v.ss)
+	chunk := uint64(layerChunk / ss)
 	buf := make([]byte, layerChunk)
 	for i := len(merged) - 1; i >= 0; i-- {
 		a, b := merged[i][0], merged[i][1]
 		for b > a {
 			start := max(a, b-min(b-a, chunk))
-			p := buf[:int(b-start)*v.ss]
+			p := buf[:int(b-start)*ss]
 			if err := v.dev.ReadSectors(p, start); err != nil {
 				return err
 			}
-			v.encrypt(p, p, start)
-			if err := v.dev.WriteSectors(p, start+v.offset); err != nil {
+			// Volume sector start is device sector start+off.
+			if err := v.layer.WriteSectors(p, start); err != nil {
 				return err
 			}
 			b = start

@@ -30,7 +30,7 @@ func TestVolumeRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := uint64(1<<14) - v.offset; v.Sectors() != want || v.offset == 0 {
+			if want := uint64(1<<14) - v.layer.offset; v.Sectors() != want || v.layer.offset == 0 {
 				t.Errorf("Sectors() = %d, want %d", v.Sectors(), want)
 			}
 			if err := v.WriteSectors(secret, 10); err != nil {
@@ -190,7 +190,7 @@ func TestEncryptFormatAllLosesData(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := make([]byte, len(secret))
-	for _, s := range []uint64{200, 200 - v.offset, 0} {
+	for _, s := range []uint64{200, 200 - v.layer.offset, 0} {
 		v.ReadSectors(got, s)
 		if bytes.Contains(got, []byte("alice")) {
 			t.Errorf("old data readable through the formatted volume at %d", s)
@@ -251,7 +251,7 @@ func TestVolumeOnManagedDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	served := make([]byte, len(secret))
-	m.ReadSectors(served, 5+v.offset) // what the storage service hands out
+	m.ReadSectors(served, 5+v.layer.offset) // what the storage service hands out
 	if bytes.Contains(served, []byte("alice")) {
 		t.Errorf("storage service hands out guest plaintext")
 	}
@@ -262,9 +262,9 @@ func TestVolumeOnManagedDisk(t *testing.T) {
 	}
 	// Flip a bit in the media: the guest reads garbage in one block, no crash.
 	raw := make([]byte, 512)
-	m.Raw().ReadSectors(raw, 5+v.offset)
+	m.Raw().ReadSectors(raw, 5+v.layer.offset)
 	raw[0] ^= 1
-	m.Raw().WriteSectors(raw, 5+v.offset)
+	m.Raw().WriteSectors(raw, 5+v.layer.offset)
 	if err := v.ReadSectors(got, 5); err != nil {
 		t.Fatal(err)
 	}
@@ -402,11 +402,11 @@ func TestLUKS2Tweak4096(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := make([]byte, 4096)
-	v.c.Encrypt(want, data, 3*8)
+	v.layer.c.Encrypt(want, data, 3*8)
 	got := make([]byte, 4096)
-	dev.ReadSectors(got, 3+v.offset)
-	if !bytes.Equal(got, want) || v.offset*4096 != 1<<20 {
-		t.Errorf("sector 3 not encrypted with tweak 24 at the 1 MiB data offset (offset %d sectors)", v.offset)
+	dev.ReadSectors(got, 3+v.layer.offset)
+	if !bytes.Equal(got, want) || v.layer.offset*4096 != 1<<20 {
+		t.Errorf("sector 3 not encrypted with tweak 24 at the 1 MiB data offset (offset %d sectors)", v.layer.offset)
 	}
 	v2, err := OpenVolume(dev, bek)
 	if err != nil {

@@ -1,6 +1,7 @@
 package disk
 
 import (
+	"bytes"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -128,6 +129,14 @@ type sseLayer struct {
 	role    KeyRole
 	kek     envelope.KEK
 	wrapped *envelope.Wrapped
+}
+
+// copyWrapped returns a copy of the wrapped DEK that shares no memory with
+// the layer's.
+func (l *sseLayer) copyWrapped() *envelope.Wrapped {
+	w := *l.wrapped
+	w.Ciphertext = bytes.Clone(w.Ciphertext)
+	return &w
 }
 
 // NewManaged creates an empty managed disk: it draws one DEK per layer from
@@ -337,9 +346,7 @@ func (m *Managed) WrappedKeys() []WrappedKey {
 	defer m.mu.Unlock()
 	out := make([]WrappedKey, len(m.layers))
 	for i, l := range m.layers {
-		w := *l.wrapped
-		w.Ciphertext = append([]byte(nil), w.Ciphertext...)
-		out[i] = WrappedKey{Role: l.role, Wrapped: w}
+		out[i] = WrappedKey{Role: l.role, Wrapped: *l.copyWrapped()}
 	}
 	return out
 }
@@ -354,9 +361,7 @@ func (m *Managed) Clone() *Managed {
 	defer m.mu.Unlock()
 	c := &Managed{media: m.media.Clone(), enc: m.enc}
 	for _, l := range m.layers {
-		w := *l.wrapped
-		w.Ciphertext = append([]byte(nil), w.Ciphertext...)
-		c.layers = append(c.layers, &sseLayer{role: l.role, kek: l.kek, wrapped: &w})
+		c.layers = append(c.layers, &sseLayer{role: l.role, kek: l.kek, wrapped: l.copyWrapped()})
 	}
 	return c
 }

@@ -111,6 +111,21 @@ func BenchmarkLayer(b *testing.B) {
 	}
 }
 
+// adeOnManaged returns a LUKS2 volume on a 128 MiB managed disk of 512-byte
+// sectors configured by cfg (its geometry and Rand are set here).
+func adeOnManaged(b *testing.B, bek []byte, cfg ManagedConfig) *Volume {
+	cfg.SectorSize, cfg.Sectors, cfg.Rand = 512, 1<<18, envelope.NewSeededReader(1)
+	m, err := NewManaged(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := EncryptVolume(m, bek, VolumeConfig{Kind: DMCrypt, Mode: EncryptFormatAll, KDFIterations: testIter, Rand: envelope.NewSeededReader(2)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return v
+}
+
 // BenchmarkStack64MiB writes then reads 64 MiB in 1 MiB requests through a
 // guest volume on a double-encrypted managed disk (three XTS layers), a
 // guest volume on a PMK disk (two layers), and the bare media (baseline).
@@ -119,28 +134,11 @@ func BenchmarkStack64MiB(b *testing.B) {
 	build := map[string]func(b *testing.B) Device{
 		"0-media": func(b *testing.B) Device { m, _ := NewMedia(512, 1<<18); return m },
 		"1-ADE-on-SSE": func(b *testing.B) Device {
-			m, err := NewManaged(ManagedConfig{SectorSize: 512, Sectors: 1 << 18, Encryption: EncryptionPlatformKey,
-				PMK: benchKEK(b, 1, "pmk/1"), Rand: envelope.NewSeededReader(1)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			v, err := EncryptVolume(m, bek, VolumeConfig{Kind: DMCrypt, Mode: EncryptFormatAll, KDFIterations: testIter, Rand: envelope.NewSeededReader(2)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			return v
+			return adeOnManaged(b, bek, ManagedConfig{Encryption: EncryptionPlatformKey, PMK: benchKEK(b, 1, "pmk/1")})
 		},
 		"2-ADE-on-double-SSE": func(b *testing.B) Device {
-			m, err := NewManaged(ManagedConfig{SectorSize: 512, Sectors: 1 << 18, Encryption: EncryptionPlatformAndCustomerKeys,
-				PMK: benchKEK(b, 1, "pmk/1"), CMK: benchKEK(b, 2, "cmk/1"), Rand: envelope.NewSeededReader(1)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			v, err := EncryptVolume(m, bek, VolumeConfig{Kind: DMCrypt, Mode: EncryptFormatAll, KDFIterations: testIter, Rand: envelope.NewSeededReader(2)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			return v
+			return adeOnManaged(b, bek, ManagedConfig{Encryption: EncryptionPlatformAndCustomerKeys,
+				PMK: benchKEK(b, 1, "pmk/1"), CMK: benchKEK(b, 2, "cmk/1")})
 		},
 	}
 	for _, name := range []string{"0-media", "1-ADE-on-SSE", "2-ADE-on-double-SSE"} {

@@ -4,6 +4,7 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 
@@ -24,18 +25,35 @@ const (
 // stack, small enough to stay in cache.
 const layerChunk = 64 << 10
 
-// cryptLayer is one XTS-AES-256 layer over a device, keeping its sector
-// numbering: sector s is encrypted with tweak s. Sectors the device reports
-// as never written read as zeros instead of decrypted zeros, so that a
-// fresh disk reads blank through every layer, as a real one does.
+// cryptLayer is one XTS-AES-256 layer over a device. Layer sector s is
+// stored at device sector s+offset and encrypted with tweak s*scale: SSE
+// and encryption at host use offset 0 and scale 1, a guest volume its data
+// offset and, for LUKS2 with 4096-byte sectors, scale 8 (dm-crypt counts
+// the tweak in 512-byte units). Sectors the device reports as never written
+// read as zeros instead of decrypted zeros, so that a fresh disk reads
+// blank through every layer, as a real one does.
+//
+// Key material sits at least two pointers away from a cryptLayer value (the
+// cipher's schedules behind c, the raw key behind key), so that fmt, which
+// dereferences at most one pointer below any value it prints, never reaches
+// it; String, GoString and Format print a redacted description.
 type cryptLayer struct {
 	dev    Device
 	sp     sparse // dev as sparse, or nil
 	c      *xts.Cipher
+	key    *layerKey // the raw key when the owner needs it again (Volume.AddBEK), else nil
 	ss     int
+	offset uint64    // device sectors before layer sector 0
+	scale  uint64    // the tweak of layer sector s is s*scale
 	pool   sync.Pool // *layerScratch
+	// sealed counts the sectors encrypted and successfully written, for
+	// tests that prove an operation re-encrypts nothing.
 	sealed atomic.Uint64
 }
+
+// layerKey is the indirection that keeps a raw key two pointers away from
+// the cryptLayer, as envelope.DEK keeps its bytes.
+type layerKey struct{ k *[xts.KeySize]byte }
 
 type layerScratch struct {
 	buf  [layerChunk]byte
@@ -43,7 +61,7 @@ type layerScratch struct {
 }
 
 // newCryptLayer derives an XTS key from dek with info and stacks a layer on
-// dev.
+// dev with offset 0 and scale 1.
 func newCryptLayer(dev Device, dek *envelope.DEK, info string) (*cryptLayer, error) {
 	secret := dek.Bytes()
 	defer clear(secret)
@@ -52,13 +70,33 @@ func newCryptLayer(dev Device, dek *envelope.DEK, info string) (*cryptLayer, err
 		return nil, fmt.Errorf("disk: deriving sector key: %v", err)
 	}
 	defer clear(key)
+	return newKeyedLayer(dev, key, 0, 1, false)
+}
+
+// newKeyedLayer stacks a layer keyed by the 64-byte key on dev, whose
+// sector 0 is device sector offset; keep says whether the layer keeps a
+// copy of the key for [cryptLayer.rawKey]. It keeps no reference to key.
+func newKeyedLayer(dev Device, key []byte, offset, scale uint64, keep bool) (*cryptLayer, error) {
 	c, err := xts.New(key)
 	if err != nil {
 		return nil, fmt.Errorf("disk: %v", err)
 	}
-	l := &cryptLayer{dev: dev, c: c, ss: dev.SectorSize()}
+	l := &cryptLayer{dev: dev, c: c, ss: dev.SectorSize(), offset: offset, scale: scale}
 	l.sp, _ = dev.(sparse)
+	if keep {
+		l.key = &layerKey{k: new([xts.KeySize]byte)}
+		copy(l.key.k[:], key)
+	}
 	return l, nil
+}
+
+// rawKey returns the key the layer keeps (nil if it keeps none); callers
+// must keep it out of every output.
+func (l *cryptLayer) rawKey() []byte {
+	if l.key == nil {
+		return nil
+	}
+	return l.key.k[:]
 }
 
 func (l *cryptLayer) scratch() *layerScratch {
@@ -69,25 +107,50 @@ func (l *cryptLayer) scratch() *layerScratch {
 }
 
 func (l *cryptLayer) SectorSize() int { return l.ss }
-func (l *cryptLayer) Sectors() uint64 { return l.dev.Sectors() }
+func (l *cryptLayer) Sectors() uint64 { return l.dev.Sectors() - l.offset }
+
+// String describes the layer without its key.
+func (l *cryptLayer) String() string {
+	return fmt.Sprintf("XTS-AES-256 layer(%d x %d bytes, REDACTED)", l.Sectors(), l.ss)
+}
+
+// GoString describes the layer without its key.
+func (l *cryptLayer) GoString() string { return l.String() }
+
+// Format prints String for every verb, so no verb reaches the key.
+func (l *cryptLayer) Format(f fmt.State, verb rune) { io.WriteString(f, l.String()) }
+
+// crypt encrypts or decrypts whole sectors of src into dst, the first being
+// layer sector first.
+func (l *cryptLayer) crypt(dst, src []byte, first uint64, decrypt bool) {
+	for i := 0; i < len(src); i += l.ss {
+		t := (first + uint64(i/l.ss)) * l.scale
+		if decrypt {
+			l.c.Decrypt(dst[i:i+l.ss], src[i:i+l.ss], t)
+		} else {
+			l.c.Encrypt(dst[i:i+l.ss], src[i:i+l.ss], t)
+		}
+	}
+}
 
 // WriteSectors encrypts p chunk by chunk into scratch space and writes the
 // ciphertext down; p is left unchanged.
 func (l *cryptLayer) WriteSectors(p []byte, first uint64) error {
-	if _, err := CheckIO(l.ss, l.dev.Sectors(), p, first); err != nil {
+	if _, err := CheckIO(l.ss, l.Sectors(), p, first); err != nil {
 		return err
 	}
 	s := l.scratch()
 	defer l.pool.Put(s)
 	for len(p) > 0 {
 		n := min(len(p), layerChunk)
-		l.c.EncryptSectors(s.buf[:n], p[:n], l.ss, first)
-		l.sealed.Add(uint64(n / l.ss))
-		if err := l.dev.WriteSectors(s.buf[:n], first); err != nil {
+		k := uint64(n / l.ss)
+		l.crypt(s.buf[:n], p[:n], first, false)
+		if err := l.dev.WriteSectors(s.buf[:n], first+l.offset); err != nil {
 			return err
 		}
+		l.sealed.Add(k)
 		p = p[n:]
-		first += uint64(n / l.ss)
+		first += k
 	}
 	return nil
 }
@@ -95,14 +158,14 @@ func (l *cryptLayer) WriteSectors(p []byte, first uint64) error {
 // ReadSectors reads the ciphertext into p and decrypts it in place, leaving
 // never-written sectors as the zeros the device returned.
 func (l *cryptLayer) ReadSectors(p []byte, first uint64) error {
-	if _, err := CheckIO(l.ss, l.dev.Sectors(), p, first); err != nil {
+	if _, err := CheckIO(l.ss, l.Sectors(), p, first); err != nil {
 		return err
 	}
-	if err := l.dev.ReadSectors(p, first); err != nil {
+	if err := l.dev.ReadSectors(p, first+l.offset); err != nil {
 		return err
 	}
 	if l.sp == nil {
-		l.c.DecryptSectors(p, p, l.ss, first)
+		l.crypt(p, p, first, true)
 		return nil
 	}
 	s := l.scratch()
@@ -110,11 +173,11 @@ func (l *cryptLayer) ReadSectors(p []byte, first uint64) error {
 	for len(p) > 0 {
 		n := min(len(p), layerChunk)
 		k := uint64(n / l.ss)
-		l.sp.writtenBits(first, k, s.bits[:])
+		l.sp.writtenBits(first+l.offset, k, s.bits[:])
 		for i := range k {
 			if s.bits[i/64]&(1<<(i%64)) != 0 {
 				sec := p[int(i)*l.ss : int(i+1)*l.ss]
-				l.c.Decrypt(sec, sec, first+i)
+				l.c.Decrypt(sec, sec, (first+i)*l.scale)
 			}
 		}
 		p = p[n:]
@@ -123,11 +186,17 @@ func (l *cryptLayer) ReadSectors(p []byte, first uint64) error {
 	return nil
 }
 
+// NextWritten reports the next run of layer sectors whose device sectors
+// were ever written; on a device that cannot tell, every sector counts.
 func (l *cryptLayer) NextWritten(from uint64) (first, n uint64, ok bool) {
 	if l.sp == nil {
-		return allWritten(l.dev.Sectors(), from)
+		return allWritten(l.Sectors(), from)
 	}
-	return l.sp.NextWritten(from)
+	f, n, ok := l.sp.NextWritten(from + l.offset)
+	if !ok {
+		return 0, 0, false
+	}
+	return f - l.offset, n, true
 }
 
 func (l *cryptLayer) writtenBits(first, n uint64, bits []uint64) {
@@ -135,7 +204,7 @@ func (l *cryptLayer) writtenBits(first, n uint64, bits []uint64) {
 		setAllBits(n, bits)
 		return
 	}
-	l.sp.writtenBits(first, n, bits)
+	l.sp.writtenBits(first+l.offset, n, bits)
 }
 
 // allWritten is NextWritten for a device that cannot tell: every sector

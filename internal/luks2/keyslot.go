@@ -1,15 +1,14 @@
 package luks2
 
 import (
-	"crypto/aes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
 	"io"
 
+	"github.com/atrest-sim/atrest/internal/xts"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/pbkdf2"
-	"golang.org/x/crypto/xts"
 )
 
 // areaSector is the encryption unit of keyslot areas: always 512 bytes, IV
@@ -37,17 +36,14 @@ func (ks *keyslot) deriveKey(pass []byte) []byte {
 // cryptArea encrypts or decrypts buf in place as aes-xts-plain64 with
 // 512-byte sectors numbered from 0.
 func cryptArea(key, buf []byte, decrypt bool) {
-	c, err := xts.NewCipher(aes.NewCipher, key)
+	c, err := xts.New(key)
 	if err != nil {
 		panic("luks2: area key: " + err.Error())
 	}
-	for i := 0; i*areaSector < len(buf); i++ {
-		s := buf[i*areaSector : (i+1)*areaSector]
-		if decrypt {
-			c.Decrypt(s, s, uint64(i))
-		} else {
-			c.Encrypt(s, s, uint64(i))
-		}
+	if decrypt {
+		c.DecryptSectors(buf, buf, areaSector, 0)
+	} else {
+		c.EncryptSectors(buf, buf, areaSector, 0)
 	}
 }
 

@@ -2,6 +2,7 @@ package luks2
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -481,7 +482,7 @@ func AddKeyslot(dev Device, volumeKey, newPassphrase []byte, p Params, rand io.R
 // in the keyslot area.
 func (h *Header) freeArea() (int64, bool) {
 	areas := slices.Clone(h.meta.keyslots)
-	slices.SortFunc(areas, func(a, b keyslot) int { return compareInt64(a.areaOffset, b.areaOffset) })
+	slices.SortFunc(areas, func(a, b keyslot) int { return cmp.Compare(a.areaOffset, b.areaOffset) })
 	pos, end := 2*h.bin.hdrSize, 2*h.bin.hdrSize+h.meta.keyslotsSize
 	for _, ks := range areas {
 		if ks.areaOffset-pos >= keyslotAreaSize {

@@ -2,6 +2,7 @@ package luks2
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -185,6 +186,24 @@ func strictUnmarshal(b []byte, v any, what string) error {
 	return nil
 }
 
+// decodeTyped decodes a typed LUKS2 object (a segment, keyslot, digest or
+// token) into v after checking its "type": missing is [ErrCorrupt], other
+// than want (when want is not empty) is [ErrUnsupported], checked before
+// the rest of the object is decoded.
+func decodeTyped(raw json.RawMessage, want string, v any, what string) error {
+	var t jsTyped
+	if err := strictUnmarshal(raw, &t, what); err != nil {
+		return err
+	}
+	switch {
+	case t.Type == nil:
+		return corrupt("%s has no type", what)
+	case want != "" && *t.Type != want:
+		return unsupported("%s type %q (only %s)", what, *t.Type, want)
+	}
+	return strictUnmarshal(raw, v, what)
+}
+
 // parseMetadata validates the JSON text of a header whose metadata copy is
 // hdrSize bytes, on a device of devSize bytes.
 func parseMetadata(text []byte, hdrSize, devSize int64) (*metadata, error) {
@@ -238,15 +257,8 @@ func (m *metadata) parseSegments(segs map[string]json.RawMessage, hdrSize, devSi
 	if len(segs) != 1 || segs["0"] == nil {
 		return unsupported("%d segments (only one, named \"0\")", len(segs))
 	}
-	var t jsTyped
-	if err := strictUnmarshal(segs["0"], &t, "segment 0"); err != nil {
-		return err
-	}
-	if t.Type == nil || *t.Type != "crypt" {
-		return unsupported("segment type (only crypt)")
-	}
 	var s jsSegment
-	if err := strictUnmarshal(segs["0"], &s, "segment 0"); err != nil {
+	if err := decodeTyped(segs["0"], "crypt", &s, "segment 0"); err != nil {
 		return err
 	}
 	if len(s.Integrity) > 0 && string(s.Integrity) != "null" {
@@ -319,7 +331,7 @@ func (m *metadata) parseKeyslots(kss map[string]json.RawMessage, hdrSize int64) 
 	lo, hi := 2*hdrSize, 2*hdrSize+m.keyslotsSize
 	areas := make([]keyslot, len(m.keyslots))
 	copy(areas, m.keyslots)
-	slices.SortFunc(areas, func(a, b keyslot) int { return compareInt64(a.areaOffset, b.areaOffset) })
+	slices.SortFunc(areas, func(a, b keyslot) int { return cmp.Compare(a.areaOffset, b.areaOffset) })
 	prevEnd := lo
 	for _, ks := range areas {
 		if ks.areaOffset < prevEnd || ks.areaSize > hi-ks.areaOffset {
@@ -330,29 +342,9 @@ func (m *metadata) parseKeyslots(kss map[string]json.RawMessage, hdrSize int64) 
 	return nil
 }
 
-func compareInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 func parseKeyslot(raw json.RawMessage, id int) (keyslot, error) {
-	var t jsTyped
-	if err := strictUnmarshal(raw, &t, fmt.Sprintf("keyslot %d", id)); err != nil {
-		return keyslot{}, err
-	}
-	if t.Type == nil {
-		return keyslot{}, corrupt("keyslot %d has no type", id)
-	}
-	if *t.Type != "luks2" {
-		return keyslot{}, unsupported("keyslot %d type %q (only luks2)", id, *t.Type)
-	}
 	var j jsKeyslot
-	if err := strictUnmarshal(raw, &j, fmt.Sprintf("keyslot %d", id)); err != nil {
+	if err := decodeTyped(raw, "luks2", &j, fmt.Sprintf("keyslot %d", id)); err != nil {
 		return keyslot{}, err
 	}
 	if j.KeySize == nil || j.AF == nil || j.Area == nil || j.KDF == nil {
@@ -437,15 +429,8 @@ func (m *metadata) parseDigests(dgs map[string]json.RawMessage) error {
 		if err != nil {
 			return err
 		}
-		var t jsTyped
-		if err := strictUnmarshal(raw, &t, fmt.Sprintf("digest %d", id)); err != nil {
-			return err
-		}
-		if t.Type == nil || *t.Type != "pbkdf2" {
-			return unsupported("digest %d type (only pbkdf2)", id)
-		}
 		var j jsDigest
-		if err := strictUnmarshal(raw, &j, fmt.Sprintf("digest %d", id)); err != nil {
+		if err := decodeTyped(raw, "pbkdf2", &j, fmt.Sprintf("digest %d", id)); err != nil {
 			return err
 		}
 		d := digest{id: id, hash: j.Hash, salt: j.Salt, value: j.Digest}
@@ -534,16 +519,12 @@ func (m *metadata) parseTokens(tks map[string]json.RawMessage) error {
 		if err != nil {
 			return err
 		}
-		var t jsTyped
-		if err := strictUnmarshal(raw, &t, fmt.Sprintf("token %d", id)); err != nil {
-			return err
-		}
 		var j jsToken
-		if err := strictUnmarshal(raw, &j, fmt.Sprintf("token %d", id)); err != nil {
+		if err := decodeTyped(raw, "", &j, fmt.Sprintf("token %d", id)); err != nil {
 			return err
 		}
-		if t.Type == nil || j.Keyslots == nil {
-			return corrupt("token %d lacks type or keyslots", id)
+		if j.Keyslots == nil {
+			return corrupt("token %d lacks keyslots", id)
 		}
 		if _, err := m.refs(j.Keyslots, "keyslot", fmt.Sprintf("token %d", id)); err != nil {
 			return err
