@@ -265,6 +265,9 @@ func (w *World) RestoreRecoveryPointKeys(who, rpName, vaultName string) error {
 		if live := w.liveObject(vaultName, b); live {
 			continue
 		}
+		if w.nameTaken(vaultName, b) {
+			return refuse(op, "F34", ErrState, "the name "+b.object+" is taken in vault "+vaultName+" (live or soft-deleted): recover or purge it first")
+		}
 		if vm := w.vaults[vaultName]; vm.spec.Subscription != b.sub {
 			return refuse(op, "F33", ErrSubscriptionMismatch, "a backup restores only into its own subscription")
 		} else if vm.geography != b.geography {
@@ -287,6 +290,17 @@ func (w *World) RestoreRecoveryPointKeys(who, rpName, vaultName string) error {
 		}
 	}
 	return nil
+}
+
+// nameTaken reports whether a vault holds an object of the backup's name
+// that a restore would conflict with (F24, F34).
+func (w *World) nameTaken(vaultName string, b *backupBlob) bool {
+	if b.secret {
+		sm, ok := w.secrets[keyRef(vaultName, b.object)]
+		return ok && !w.secretGone(sm)
+	}
+	km, ok := w.keys[keyRef(vaultName, b.object)]
+	return ok && !w.keyGone(km)
 }
 
 // liveObject reports whether the object of a backup exists, live and of

@@ -301,3 +301,22 @@ func TestDRCMKAndHost(t *testing.T) {
 	f.must(f.WriteFile("vm1-dr", TempDisk, "/swap", []byte("page")))
 	f.wantReadable(insider, tempA("vm1-dr"), true) // the temp disk is plaintext at rest now
 }
+
+// TestRecoveryPointKeysNameTaken: a soft-deleted KEK holds its name, so
+// the recovery point's copy cannot be restored over it (F24, F34, F92);
+// nothing is restored, not even the secret.
+func TestRecoveryPointKeysNameTaken(t *testing.T) {
+	f := adeVM(t, 46)
+	f.must(f.GrantBackupAccess(kv))
+	f.must(f.BackupVM("vm1", "rp1"))
+	f.vault("kv2", region)
+	_, err := f.CreateKey(adminID, "kv2", "kek", KeySpec{Size: 3072})
+	f.must(err)
+	f.must(f.DeleteKey(adminID, "kv2", "kek"))
+	wantErr(t, f.RestoreRecoveryPointKeys(adminID, "rp1", "kv2"), ErrState, "F34")
+	if _, ok := f.secrets[keyRef("kv2", secretName(f.vms["vm1"].ade.secretID))]; ok {
+		t.Fatal("a refused key restore restored the secret")
+	}
+	f.must(f.RecoverKey(adminID, "kv2", "kek"))
+	wantErr(t, f.RestoreRecoveryPointKeys(adminID, "rp1", "kv2"), ErrState, "F34")
+}
