@@ -399,22 +399,7 @@ func (c *Client) CreateKey(name string, p CreateKeyParameters) (Key, error) {
 // GetKey returns a key version ("" for the current one) with its public
 // material. A disabled version cannot be read (F11).
 func (c *Client) GetKey(name, version string) (Key, error) {
-	k, v, f := c.begin(opGetKey, "keys", name, version, pKeyGet)
-	defer k.end()
-	var o *object[*keyVersion]
-	var kv *keyVersion
-	if f == nil {
-		o, kv, f = liveVersion(v.keys, keyKind, name, version)
-	}
-	if f == nil && !kv.enabled {
-		k.ver = kv.version
-		f = fail(ErrDisabled, keyKind.disabled, 403, "operation get is not allowed on a disabled key (F11)")
-	}
-	if f != nil {
-		return Key{}, k.fail(f)
-	}
-	k.ok(kv.id)
-	return keyOf(v, o, kv), nil
+	return getVersion(keyCollection, c, opGetKey, pKeyGet, name, version, keyOf)
 }
 
 // rotate appends a new version like the current one (type, size, key_ops,
@@ -469,153 +454,48 @@ type UpdateKeyParameters struct {
 // current one). It is allowed on a disabled version, which is how a key is
 // enabled again (F11).
 func (c *Client) UpdateKeyProperties(name, version string, p UpdateKeyParameters) (KeyProperties, error) {
-	k, v, f := c.begin(opUpdateKeyProperties, "keys", name, version, pKeyUpdate)
-	defer k.end()
-	var o *object[*keyVersion]
-	var kv *keyVersion
-	if f == nil {
-		o, kv, f = liveVersion(v.keys, keyKind, name, version)
-	}
-	var ops keyOps
-	if f == nil {
-		ops, f = kv.ops, checkTags(p.Tags)
-	}
-	if f == nil && p.KeyOps != nil {
-		ops, f = parseOps(kv.mat.spec.kty, p.KeyOps)
-	}
-	if f == nil {
-		f = kv.windowAfterUpdate(p.NotBefore, p.Expires)
-	}
-	if f != nil {
-		return KeyProperties{}, k.fail(f)
-	}
-	kv.update(k.now, p.Enabled, p.NotBefore, p.Expires, p.Tags)
-	kv.ops = ops
-	c.s.nextDirty = true
-	k.ok(kv.id)
-	return keyProps(v, o, kv), nil
+	return updateKey(c, name, version, p, keyProps)
+}
+
+func updateKey[G any](c *Client, name, version string, p UpdateKeyParameters, show func(*vaultState, *object[*keyVersion], *keyVersion) G) (G, error) {
+	u := attrUpdate{enabled: p.Enabled, nbf: p.NotBefore, exp: p.Expires, tags: p.Tags}
+	return updateVersion(keyCollection, c, opUpdateKeyProperties, pKeyUpdate, name, version, u,
+		func(kv *keyVersion) (func(), *failure) {
+			ops := kv.ops
+			if p.KeyOps != nil {
+				var f *failure
+				if ops, f = parseOps(kv.mat.spec.kty, p.KeyOps); f != nil {
+					return nil, f
+				}
+			}
+			return func() { kv.ops = ops }, nil
+		}, show)
 }
 
 // DeleteKey soft-deletes a key with all its versions (F8, F22); it is purged
 // automatically when the vault's retention ends (F26).
-func (c *Client) DeleteKey(name string) (DeletedKey, error) {
-	k, v, f := c.begin(opDeleteKey, "keys", name, "", pKeyDelete)
-	defer k.end()
-	var o *object[*keyVersion]
-	if f == nil {
-		o, f = live(v.keys, keyKind, name)
-	}
-	if f != nil {
-		return DeletedKey{}, k.fail(f)
-	}
-	o.deleted = &deletion{at: k.now, purgeAt: k.now.Add(v.retention())}
-	c.s.nextDirty = true
-	k.ok(objectID(v.props.Name, "keys", o.name, ""))
-	return deletedKeyOf(v, o), nil
-}
+func (c *Client) DeleteKey(name string) (DeletedKey, error) { return keyCollection.delete(c, name) }
 
 // GetDeletedKey returns a soft-deleted key.
 func (c *Client) GetDeletedKey(name string) (DeletedKey, error) {
-	k, v, f := c.begin(opGetDeletedKey, "keys", name, "", pKeyGet)
-	defer k.end()
-	var o *object[*keyVersion]
-	if f == nil {
-		o, f = softDeleted(v.keys, keyKind, name)
-	}
-	if f != nil {
-		return DeletedKey{}, k.fail(f)
-	}
-	k.ok(objectID(v.props.Name, "deletedkeys", o.name, ""))
-	return deletedKeyOf(v, o), nil
+	return keyCollection.getDeleted(c, name)
 }
 
 // ListDeletedKeys returns the soft-deleted keys, by name.
-func (c *Client) ListDeletedKeys() ([]DeletedKey, error) {
-	k, v, f := c.begin(opListDeletedKeys, "deletedkeys", "", "", pKeyList)
-	defer k.end()
-	if f != nil {
-		return nil, k.fail(f)
-	}
-	var out []DeletedKey
-	for _, n := range sortedNames(v.keys, true) {
-		out = append(out, deletedKeyOf(v, v.keys[n]))
-	}
-	k.ok(k.objID())
-	return out, nil
-}
+func (c *Client) ListDeletedKeys() ([]DeletedKey, error) { return keyCollection.listDeleted(c) }
 
 // RecoverDeletedKey restores a soft-deleted key with all its versions and
 // their attributes (F25).
-func (c *Client) RecoverDeletedKey(name string) (Key, error) {
-	k, v, f := c.begin(opRecoverDeletedKey, "keys", name, "", pKeyRecover)
-	defer k.end()
-	var o *object[*keyVersion]
-	if f == nil {
-		o, f = softDeleted(v.keys, keyKind, name)
-	}
-	if f != nil {
-		return Key{}, k.fail(f)
-	}
-	o.deleted = nil
-	o.resumeAt = k.now
-	c.s.nextDirty = true
-	cur := o.versions[len(o.versions)-1]
-	k.ok(objectID(v.props.Name, "keys", o.name, ""))
-	return keyOf(v, o, cur), nil
-}
+func (c *Client) RecoverDeletedKey(name string) (Key, error) { return keyCollection.recover(c, name) }
 
 // PurgeDeletedKey permanently deletes a soft-deleted key. With purge
 // protection it is refused until retention ends, whoever asks (F27).
-func (c *Client) PurgeDeletedKey(name string) error {
-	k, v, f := c.begin(opPurgeDeletedKey, "keys", name, "", pKeyPurge)
-	defer k.end()
-	var o *object[*keyVersion]
-	if f == nil {
-		o, f = softDeleted(v.keys, keyKind, name)
-	}
-	if f == nil {
-		f = purgeCheck(v, o.deleted, k.now)
-	}
-	if f != nil {
-		return k.fail(f)
-	}
-	delete(v.keys, lower(name))
-	c.s.nextDirty = true
-	k.ok(objectID(v.props.Name, "deletedkeys", o.name, ""))
-	return nil
-}
+func (c *Client) PurgeDeletedKey(name string) error { return keyCollection.purge(c, name) }
 
 // ListKeys returns the current version of every live key, by name.
-func (c *Client) ListKeys() ([]KeyProperties, error) {
-	k, v, f := c.begin(opListKeys, "keys", "", "", pKeyList)
-	defer k.end()
-	if f != nil {
-		return nil, k.fail(f)
-	}
-	var out []KeyProperties
-	for _, n := range sortedNames(v.keys, false) {
-		o := v.keys[n]
-		out = append(out, keyProps(v, o, o.versions[len(o.versions)-1]))
-	}
-	k.ok(k.objID())
-	return out, nil
-}
+func (c *Client) ListKeys() ([]KeyProperties, error) { return keyCollection.list(c) }
 
 // ListKeyVersions returns every version of a live key, oldest first.
 func (c *Client) ListKeyVersions(name string) ([]KeyProperties, error) {
-	k, v, f := c.begin(opListKeyVersions, "keys", name, "", pKeyList)
-	defer k.end()
-	var o *object[*keyVersion]
-	if f == nil {
-		o, f = live(v.keys, keyKind, name)
-	}
-	if f != nil {
-		return nil, k.fail(f)
-	}
-	out := make([]KeyProperties, 0, len(o.versions))
-	for _, kv := range o.versions {
-		out = append(out, keyProps(v, o, kv))
-	}
-	k.ok(objectID(v.props.Name, "keys", o.name, ""))
-	return out, nil
+	return keyCollection.listVersions(c, name)
 }

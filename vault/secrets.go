@@ -163,174 +163,59 @@ func (c *Client) SetSecret(name string, value []byte, opts SetSecretOptions) (Se
 // says an expired secret is not returned, but the service does return it
 // (issue Azure/AzureKeyVault#19), and the simulation follows the service.
 func (c *Client) GetSecret(name, version string) (Secret, error) {
-	k, v, f := c.begin(opGetSecret, "secrets", name, version, pSecretGet)
-	defer k.end()
-	var o *object[*secretVersion]
-	var sv *secretVersion
-	if f == nil {
-		o, sv, f = liveVersion(v.secrets, secretKind, name, version)
-	}
-	if f == nil && !sv.enabled {
-		k.ver = sv.version
-		f = fail(ErrDisabled, secretKind.disabled, 403, "operation get is not allowed on a disabled secret (F11)")
-	}
-	if f != nil {
-		return Secret{}, k.fail(f)
-	}
-	k.ok(sv.id)
-	return Secret{Properties: secretProps(v, o, sv), value: newSecretValue(sv.value)}, nil
+	return getVersion(secretCollection, c, opGetSecret, pSecretGet, name, version,
+		func(v *vaultState, o *object[*secretVersion], sv *secretVersion) Secret {
+			return Secret{Properties: secretProps(v, o, sv), value: newSecretValue(sv.value)}
+		})
 }
 
 // UpdateSecretProperties changes the attributes of a secret version ("" for
 // the current one); allowed on a disabled version (F11).
 func (c *Client) UpdateSecretProperties(name, version string, p UpdateSecretParameters) (SecretProperties, error) {
-	k, v, f := c.begin(opUpdateSecretProperties, "secrets", name, version, pSecretSet)
-	defer k.end()
-	var o *object[*secretVersion]
-	var sv *secretVersion
-	if f == nil {
-		o, sv, f = liveVersion(v.secrets, secretKind, name, version)
-	}
-	if f == nil {
-		f = checkTags(p.Tags)
-	}
-	if f == nil && p.ContentType != nil && len(*p.ContentType) > contentTypeMax {
-		f = badParam("content types are at most %d characters", contentTypeMax)
-	}
-	if f == nil {
-		f = sv.windowAfterUpdate(p.NotBefore, p.Expires)
-	}
-	if f != nil {
-		return SecretProperties{}, k.fail(f)
-	}
-	sv.update(k.now, p.Enabled, p.NotBefore, p.Expires, p.Tags)
-	if p.ContentType != nil {
-		sv.contentType = *p.ContentType
-	}
-	k.ok(sv.id)
-	return secretProps(v, o, sv), nil
+	u := attrUpdate{enabled: p.Enabled, nbf: p.NotBefore, exp: p.Expires, tags: p.Tags}
+	return updateVersion(secretCollection, c, opUpdateSecretProperties, pSecretSet, name, version, u,
+		func(sv *secretVersion) (func(), *failure) {
+			if p.ContentType == nil {
+				return func() {}, nil
+			}
+			if len(*p.ContentType) > contentTypeMax {
+				return nil, badParam("content types are at most %d characters", contentTypeMax)
+			}
+			return func() { sv.contentType = *p.ContentType }, nil
+		}, secretProps)
 }
 
 // DeleteSecret soft-deletes a secret with all its versions (F8, F22).
 func (c *Client) DeleteSecret(name string) (DeletedSecret, error) {
-	k, v, f := c.begin(opDeleteSecret, "secrets", name, "", pSecretDelete)
-	defer k.end()
-	var o *object[*secretVersion]
-	if f == nil {
-		o, f = live(v.secrets, secretKind, name)
-	}
-	if f != nil {
-		return DeletedSecret{}, k.fail(f)
-	}
-	o.deleted = &deletion{at: k.now, purgeAt: k.now.Add(v.retention())}
-	c.s.nextDirty = true
-	k.ok(objectID(v.props.Name, "secrets", o.name, ""))
-	return deletedSecretOf(v, o), nil
+	return secretCollection.delete(c, name)
 }
 
 // GetDeletedSecret returns a soft-deleted secret, without its value.
 func (c *Client) GetDeletedSecret(name string) (DeletedSecret, error) {
-	k, v, f := c.begin(opGetDeletedSecret, "secrets", name, "", pSecretGet)
-	defer k.end()
-	var o *object[*secretVersion]
-	if f == nil {
-		o, f = softDeleted(v.secrets, secretKind, name)
-	}
-	if f != nil {
-		return DeletedSecret{}, k.fail(f)
-	}
-	k.ok(objectID(v.props.Name, "deletedsecrets", o.name, ""))
-	return deletedSecretOf(v, o), nil
+	return secretCollection.getDeleted(c, name)
 }
 
 // ListDeletedSecrets returns the soft-deleted secrets, by name.
 func (c *Client) ListDeletedSecrets() ([]DeletedSecret, error) {
-	k, v, f := c.begin(opListDeletedSecrets, "deletedsecrets", "", "", pSecretList)
-	defer k.end()
-	if f != nil {
-		return nil, k.fail(f)
-	}
-	var out []DeletedSecret
-	for _, n := range sortedNames(v.secrets, true) {
-		out = append(out, deletedSecretOf(v, v.secrets[n]))
-	}
-	k.ok(k.objID())
-	return out, nil
+	return secretCollection.listDeleted(c)
 }
 
 // RecoverDeletedSecret restores a soft-deleted secret with all its versions
 // and their attributes (F25).
 func (c *Client) RecoverDeletedSecret(name string) (SecretProperties, error) {
-	k, v, f := c.begin(opRecoverDeletedSecret, "secrets", name, "", pSecretRecover)
-	defer k.end()
-	var o *object[*secretVersion]
-	if f == nil {
-		o, f = softDeleted(v.secrets, secretKind, name)
-	}
-	if f != nil {
-		return SecretProperties{}, k.fail(f)
-	}
-	o.deleted = nil
-	o.resumeAt = k.now
-	c.s.nextDirty = true
-	k.ok(objectID(v.props.Name, "secrets", o.name, ""))
-	return secretProps(v, o, o.versions[len(o.versions)-1]), nil
+	return secretCollection.recover(c, name)
 }
 
 // PurgeDeletedSecret permanently deletes a soft-deleted secret; refused under
 // purge protection until retention ends (F27).
-func (c *Client) PurgeDeletedSecret(name string) error {
-	k, v, f := c.begin(opPurgeDeletedSecret, "secrets", name, "", pSecretPurge)
-	defer k.end()
-	var o *object[*secretVersion]
-	if f == nil {
-		o, f = softDeleted(v.secrets, secretKind, name)
-	}
-	if f == nil {
-		f = purgeCheck(v, o.deleted, k.now)
-	}
-	if f != nil {
-		return k.fail(f)
-	}
-	delete(v.secrets, lower(name))
-	c.s.nextDirty = true
-	k.ok(objectID(v.props.Name, "deletedsecrets", o.name, ""))
-	return nil
-}
+func (c *Client) PurgeDeletedSecret(name string) error { return secretCollection.purge(c, name) }
 
 // ListSecrets returns the current version of every live secret, by name,
 // without values.
-func (c *Client) ListSecrets() ([]SecretProperties, error) {
-	k, v, f := c.begin(opListSecrets, "secrets", "", "", pSecretList)
-	defer k.end()
-	if f != nil {
-		return nil, k.fail(f)
-	}
-	var out []SecretProperties
-	for _, n := range sortedNames(v.secrets, false) {
-		o := v.secrets[n]
-		out = append(out, secretProps(v, o, o.versions[len(o.versions)-1]))
-	}
-	k.ok(k.objID())
-	return out, nil
-}
+func (c *Client) ListSecrets() ([]SecretProperties, error) { return secretCollection.list(c) }
 
 // ListSecretVersions returns every version of a live secret, oldest first,
 // without values.
 func (c *Client) ListSecretVersions(name string) ([]SecretProperties, error) {
-	k, v, f := c.begin(opListSecretVersions, "secrets", name, "", pSecretList)
-	defer k.end()
-	var o *object[*secretVersion]
-	if f == nil {
-		o, f = live(v.secrets, secretKind, name)
-	}
-	if f != nil {
-		return nil, k.fail(f)
-	}
-	out := make([]SecretProperties, 0, len(o.versions))
-	for _, sv := range o.versions {
-		out = append(out, secretProps(v, o, sv))
-	}
-	k.ok(objectID(v.props.Name, "secrets", o.name, ""))
-	return out, nil
+	return secretCollection.listVersions(c, name)
 }
