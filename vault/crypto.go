@@ -2,6 +2,8 @@ package vault
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -154,26 +156,77 @@ func (c *Client) produce(o op, name, version string, alg envelope.Algorithm, nee
 // ones do not (F11). A ciphertext that does not unwrap fails with an error
 // matching both [ErrBadParameter] and envelope.ErrUnwrap.
 func (c *Client) UnwrapKey(name, version string, alg envelope.Algorithm, ciphertext []byte) ([]byte, error) {
-	return c.consume(opUnwrapKey, name, version, alg, pKeyUnwrap, OpUnwrapKey, ciphertext)
+	_, p, err := c.consume(opUnwrapKey, name, version, alg, pKeyUnwrap, OpUnwrapKey, ciphertext)
+	return p, err
 }
 
 // Decrypt decrypts ciphertext with an RSA key version, as Key Vault's
 // decrypt does (F5, F10, F11).
 func (c *Client) Decrypt(name, version string, alg envelope.Algorithm, ciphertext []byte) ([]byte, error) {
-	return c.consume(opDecrypt, name, version, alg, pKeyDecrypt, OpDecrypt, ciphertext)
+	_, p, err := c.consume(opDecrypt, name, version, alg, pKeyDecrypt, OpDecrypt, ciphertext)
+	return p, err
 }
 
-func (c *Client) consume(o op, name, version string, alg envelope.Algorithm, need perm, kop KeyOperation, ct []byte) ([]byte, error) {
+// PlaintextResult is the answer of [Client.UnwrapKeyResult] and
+// [Client.DecryptResult]: the versioned id of the key version that did the
+// work, as Key Vault's kid names it even for a versionless call (F7, F13),
+// the algorithm, and the plaintext. The plaintext is kept two pointers away,
+// as a [Secret]'s value is, and the type prints as redacted under every fmt
+// verb; read it with [PlaintextResult.Value].
+type PlaintextResult struct {
+	KeyID     string
+	Algorithm envelope.Algorithm
+	value     *secretRef
+}
+
+// Value returns a copy of the plaintext. Callers own the copy and must keep
+// it out of every output.
+func (r PlaintextResult) Value() []byte { return Secret{value: r.value}.Value() }
+
+// String describes the result by key id, without the plaintext.
+func (r PlaintextResult) String() string {
+	return "PlaintextResult(" + r.KeyID + ", " + string(r.Algorithm) + ", REDACTED)"
+}
+
+// GoString describes the result by key id, without the plaintext.
+func (r PlaintextResult) GoString() string { return r.String() }
+
+// Format writes [PlaintextResult.String] for every verb.
+func (r PlaintextResult) Format(f fmt.State, _ rune) { io.WriteString(f, r.String()) }
+
+// UnwrapKeyResult is [Client.UnwrapKey] answering also the versioned id of
+// the key version used, which a versionless call leaves to the service.
+func (c *Client) UnwrapKeyResult(name, version string, alg envelope.Algorithm, ciphertext []byte) (PlaintextResult, error) {
+	return c.consumeResult(opUnwrapKey, name, version, alg, pKeyUnwrap, OpUnwrapKey, ciphertext)
+}
+
+// DecryptResult is [Client.Decrypt] answering also the versioned id of the
+// key version used.
+func (c *Client) DecryptResult(name, version string, alg envelope.Algorithm, ciphertext []byte) (PlaintextResult, error) {
+	return c.consumeResult(opDecrypt, name, version, alg, pKeyDecrypt, OpDecrypt, ciphertext)
+}
+
+func (c *Client) consumeResult(o op, name, version string, alg envelope.Algorithm, need perm, kop KeyOperation, ct []byte) (PlaintextResult, error) {
+	id, p, err := c.consume(o, name, version, alg, need, kop, ct)
+	if err != nil {
+		return PlaintextResult{}, err
+	}
+	return PlaintextResult{KeyID: id, Algorithm: alg, value: &secretRef{b: &p}}, nil
+}
+
+// consume runs an unwrap or decrypt and returns the versioned id of the key
+// version used, and the plaintext.
+func (c *Client) consume(o op, name, version string, alg envelope.Algorithm, need perm, kop KeyOperation, ct []byte) (string, []byte, error) {
 	k, kek, id, err := c.cryptoStart(o, name, version, alg, need, kop, false)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	p, uerr := kek.UnwrapBytes(ct)
 	if uerr != nil {
-		return nil, c.finish(&k, id, cryptoFailure(uerr, true))
+		return "", nil, c.finish(&k, id, cryptoFailure(uerr, true))
 	}
 	c.finish(&k, id, nil)
-	return p, nil
+	return id, p, nil
 }
 
 // KEK returns an envelope.KEK backed by a key of the client's vault: Wrap

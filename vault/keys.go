@@ -296,6 +296,9 @@ type KeyProperties struct {
 	Updated   time.Time
 	// RecoverableDays is the vault's soft-delete retention (F19).
 	RecoverableDays int
+	// RecoveryLevel is the deletion recovery level in effect, as Key Vault
+	// reports it in recoveryLevel (see [Client.GetKey]).
+	RecoveryLevel string
 }
 
 // Key is a key version as GET returns it: properties and the public key
@@ -306,12 +309,17 @@ type Key struct {
 	Public crypto.PublicKey
 }
 
-// DeletedKey is a soft-deleted key: its current version and deletion dates.
+// DeletedKey is a soft-deleted key: its current version with its public key
+// (as in [Key]), and the deletion dates.
 type DeletedKey struct {
 	KeyProperties
 	RecoveryID         string
 	DeletedDate        time.Time
 	ScheduledPurgeDate time.Time
+	// Public is the current version's public key, *rsa.PublicKey or
+	// *ecdsa.PublicKey; nil for oct-HSM. Key Vault returns it with the
+	// deleted key, as it does with a live one.
+	Public crypto.PublicKey
 }
 
 func keyProps(v *vaultState, o *object[*keyVersion], kv *keyVersion) KeyProperties {
@@ -319,7 +327,7 @@ func keyProps(v *vaultState, o *object[*keyVersion], kv *keyVersion) KeyProperti
 		ID: kv.id, Name: o.name, Version: kv.version, Kty: kv.mat.spec.kty, Curve: kv.mat.spec.curve,
 		KeyOps: kv.ops.list(), Tags: cloneTags(kv.tags), Enabled: kv.enabled,
 		NotBefore: cloneTime(kv.nbf), Expires: cloneTime(kv.exp), Created: kv.created, Updated: kv.updated,
-		RecoverableDays: v.props.SoftDeleteRetentionDays,
+		RecoverableDays: v.props.SoftDeleteRetentionDays, RecoveryLevel: v.recoveryLevel(),
 	}
 	if !kv.mat.spec.kty.isEC() {
 		p.KeySize = kv.mat.spec.bits
@@ -328,24 +336,30 @@ func keyProps(v *vaultState, o *object[*keyVersion], kv *keyVersion) KeyProperti
 }
 
 func keyOf(v *vaultState, o *object[*keyVersion], kv *keyVersion) Key {
-	k := Key{KeyProperties: keyProps(v, o, kv)}
+	return Key{KeyProperties: keyProps(v, o, kv), Public: kv.mat.public()}
+}
+
+// public returns a copy of the public key, nil for oct-HSM.
+func (m *material) public() crypto.PublicKey {
 	switch {
-	case kv.mat.rsa != nil:
-		pub := kv.mat.rsa.PublicKey
-		k.Public = &pub
-	case kv.mat.ec != nil:
-		pub := kv.mat.ec.PublicKey
-		k.Public = &pub
+	case m.rsa != nil:
+		pub := m.rsa.PublicKey
+		return &pub
+	case m.ec != nil:
+		pub := m.ec.PublicKey
+		return &pub
 	}
-	return k
+	return nil
 }
 
 func deletedKeyOf(v *vaultState, o *object[*keyVersion]) DeletedKey {
+	cur := current(o)
 	return DeletedKey{
-		KeyProperties:      keyProps(v, o, o.versions[len(o.versions)-1]),
+		KeyProperties:      keyProps(v, o, cur),
 		RecoveryID:         objectID(v.props.Name, "deletedkeys", o.name, ""),
 		DeletedDate:        o.deleted.at,
 		ScheduledPurgeDate: o.deleted.purgeAt,
+		Public:             cur.mat.public(),
 	}
 }
 
@@ -455,6 +469,12 @@ type UpdateKeyParameters struct {
 // enabled again (F11).
 func (c *Client) UpdateKeyProperties(name, version string, p UpdateKeyParameters) (KeyProperties, error) {
 	return updateKey(c, name, version, p, keyProps)
+}
+
+// UpdateKey is [Client.UpdateKeyProperties] answering, as Key Vault's
+// update does, the key version with its public material.
+func (c *Client) UpdateKey(name, version string, p UpdateKeyParameters) (Key, error) {
+	return updateKey(c, name, version, p, keyOf)
 }
 
 func updateKey[G any](c *Client, name, version string, p UpdateKeyParameters, show func(*vaultState, *object[*keyVersion], *keyVersion) G) (G, error) {

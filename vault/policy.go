@@ -37,7 +37,12 @@ type RotationPolicy struct {
 	// rotation (on demand or by the policy), not to the current one (F14).
 	ExpiresIn       time.Duration
 	LifetimeActions []LifetimeAction
-	Updated         time.Time // set by the service
+	// Created is when the key's policy was first set, and Updated when it
+	// was last set; both are set by the service (Key Vault's read-only
+	// attributes.created and attributes.updated). Both are zero for a key
+	// without a policy.
+	Created time.Time
+	Updated time.Time
 }
 
 const (
@@ -132,7 +137,10 @@ func (c *Client) UpdateKeyRotationPolicy(name string, p RotationPolicy) (Rotatio
 		return RotationPolicy{}, k.fail(f)
 	}
 	np := p.clone()
-	np.Updated = k.now
+	np.Created, np.Updated = k.now, k.now
+	if o.policy != nil {
+		np.Created = o.policy.Created
+	}
 	o.policy = &np
 	o.resumeAt = k.now
 	c.s.nextDirty = true

@@ -29,6 +29,13 @@ type SecretProperties struct {
 	Updated     time.Time
 	// RecoverableDays is the vault's soft-delete retention (F19).
 	RecoverableDays int
+	// RecoveryLevel is the deletion recovery level in effect, as Key Vault
+	// reports it in recoveryLevel: "Recoverable+Purgeable" with 90-day
+	// retention, "Recoverable" with 90 days and purge protection, and
+	// "CustomizedRecoverable+Purgeable" or "CustomizedRecoverable" with 7
+	// to 89 days (F19, F27). Soft delete is always on (F21), so "Purgeable"
+	// never appears; the "+ProtectedSubscription" levels are not modelled.
+	RecoveryLevel string
 }
 
 // Secret is a secret version with its value. The value is kept unexported
@@ -105,7 +112,7 @@ func secretProps(v *vaultState, o *object[*secretVersion], sv *secretVersion) Se
 	return SecretProperties{
 		ID: sv.id, Name: o.name, Version: sv.version, ContentType: sv.contentType, Tags: cloneTags(sv.tags),
 		Enabled: sv.enabled, NotBefore: cloneTime(sv.nbf), Expires: cloneTime(sv.exp), Created: sv.created, Updated: sv.updated,
-		RecoverableDays: v.props.SoftDeleteRetentionDays,
+		RecoverableDays: v.props.SoftDeleteRetentionDays, RecoveryLevel: v.recoveryLevel(),
 	}
 }
 

@@ -177,6 +177,20 @@ type vaultState struct {
 	secrets  map[string]*object[*secretVersion]
 }
 
+// recoveryLevel is the deletion recovery level of the vault's objects:
+// "Customized" below the 90-day maximum retention, "+Purgeable" without
+// purge protection (F19, F27; Key Vault's DeletionRecoveryLevel).
+func (v *vaultState) recoveryLevel() string {
+	l := "Recoverable"
+	if v.props.SoftDeleteRetentionDays < retentionMax {
+		l = "CustomizedRecoverable"
+	}
+	if !v.props.EnablePurgeProtection {
+		l += "+Purgeable"
+	}
+	return l
+}
+
 func (v *vaultState) retention() time.Duration {
 	return time.Duration(v.props.SoftDeleteRetentionDays) * 24 * time.Hour
 }
