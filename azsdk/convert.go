@@ -106,6 +106,7 @@ func keyAttributes(p *vault.KeyProperties) *azkeys.KeyAttributes {
 		Created:         timePtr(&p.Created),
 		Updated:         timePtr(&p.Updated),
 		RecoverableDays: ptr(int32(p.RecoverableDays)),
+		RecoveryLevel:   ptr(p.RecoveryLevel),
 		Exportable:      ptr(false),
 	}
 }
@@ -165,7 +166,7 @@ func (a *Adapter) keyProperties(p *vault.KeyProperties, versioned bool) *azkeys.
 func (a *Adapter) deletedKey(d *vault.DeletedKey) azkeys.DeletedKey {
 	return azkeys.DeletedKey{
 		Attributes:         keyAttributes(&d.KeyProperties),
-		Key:                jwk(&d.KeyProperties, nil),
+		Key:                jwk(&d.KeyProperties, d.Public),
 		RecoveryID:         ptr(d.RecoveryID),
 		Tags:               outTags(d.Tags),
 		DeletedDate:        ptr(d.DeletedDate.UTC()),

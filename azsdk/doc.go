@@ -53,12 +53,9 @@
 //   - Secret values are strings on the wire. A value stored through the
 //     atrest API as bytes that are not UTF-8 text cannot be returned
 //     (501 NotImplemented) rather than being altered.
-//   - UnwrapKey and Decrypt answer the kid the call addressed: versioned if
-//     the call named a version, else versionless (the vault does not report
-//     which version a versionless unwrap used).
-//   - Key attributes carry recoverableDays but not recoveryLevel, and
-//     DeleteKey and GetDeletedKey return the JWK without public material
-//     (the vault client exposes neither).
+//   - Key and secret attributes carry recoverableDays and recoveryLevel
+//     as the vault reports them; the "+ProtectedSubscription" levels are
+//     not modelled.
 //   - A list is read from the vault when its first page is requested and
 //     served from that snapshot; each pager is independent (up to 64 kept
 //     open at once). Retries are off in the client options: the simulation

@@ -145,18 +145,14 @@ func (a *Adapter) updateKey(ctx context.Context, name, version string, p azkeys.
 	if we != nil {
 		return refuse[R](we)
 	}
-	props, err := a.c.UpdateKeyProperties(name, version, vault.UpdateKeyParameters{
+	k, err := a.c.UpdateKey(name, version, vault.UpdateKeyParameters{
 		Enabled: enabled, NotBefore: nbf, Expires: exp,
 		KeyOps: inKeyOps(p.KeyOps), Tags: tags,
 	})
 	if err != nil {
 		return refuse[R](fromVault(err))
 	}
-	// The update answer is a KeyBundle; the vault returns properties only,
-	// so the JWK carries kid, kty and key_ops without public material.
-	return ok(R{KeyBundle: azkeys.KeyBundle{
-		Attributes: keyAttributes(&props), Key: jwk(&props, nil), Tags: outTags(props.Tags),
-	}})
+	return ok(R{KeyBundle: keyBundle(&k)})
 }
 
 func (a *Adapter) rotateKey(_ context.Context, name string, _ *azkeys.RotateKeyOptions) (azfake.Responder[azkeys.RotateKeyResponse], azfake.ErrorResponder) {
@@ -267,14 +263,11 @@ func produced(res vault.KeyOperationResult) keyOpResult {
 	return keyOpResult{KID: ptr(azkeys.ID(res.KeyID)), Result: res.Result}
 }
 
-// consumedKID is the kid an unwrap or decrypt answers: the vault returns
-// only the plaintext, so a versionless call names the key without version.
-func (a *Adapter) consumedKID(name, version string) *azkeys.ID {
-	id := a.versionless("keys", name)
-	if version != "" {
-		id += "/" + version
-	}
-	return ptr(azkeys.ID(id))
+// consumed converts the answer of an unwrap or decrypt: the kid is the
+// versioned id of the version the vault used, even for a versionless call,
+// as Key Vault answers.
+func consumed(res vault.PlaintextResult) keyOpResult {
+	return keyOpResult{KID: ptr(azkeys.ID(res.KeyID)), Result: res.Value()}
 }
 
 func (a *Adapter) wrapKey(ctx context.Context, name, version string, p azkeys.KeyOperationParameters, _ *azkeys.WrapKeyOptions) (azfake.Responder[azkeys.WrapKeyResponse], azfake.ErrorResponder) {
@@ -312,11 +305,11 @@ func (a *Adapter) unwrapKey(ctx context.Context, name, version string, p azkeys.
 	if we != nil {
 		return refuse[R](we)
 	}
-	pt, err := a.c.UnwrapKey(name, version, alg, p.Value)
+	res, err := a.c.UnwrapKeyResult(name, version, alg, p.Value)
 	if err != nil {
 		return refuse[R](fromVault(err))
 	}
-	return ok(R{KeyOperationResult: keyOpResult{KID: a.consumedKID(name, version), Result: pt}})
+	return ok(R{KeyOperationResult: consumed(res)})
 }
 
 func (a *Adapter) decrypt(ctx context.Context, name, version string, p azkeys.KeyOperationParameters, _ *azkeys.DecryptOptions) (azfake.Responder[azkeys.DecryptResponse], azfake.ErrorResponder) {
@@ -326,11 +319,11 @@ func (a *Adapter) decrypt(ctx context.Context, name, version string, p azkeys.Ke
 	if we != nil {
 		return refuse[R](we)
 	}
-	pt, err := a.c.Decrypt(name, version, alg, p.Value)
+	res, err := a.c.DecryptResult(name, version, alg, p.Value)
 	if err != nil {
 		return refuse[R](fromVault(err))
 	}
-	return ok(R{KeyOperationResult: keyOpResult{KID: a.consumedKID(name, version), Result: pt}})
+	return ok(R{KeyOperationResult: consumed(res)})
 }
 
 func (a *Adapter) backupKey(_ context.Context, name string, _ *azkeys.BackupKeyOptions) (azfake.Responder[azkeys.BackupKeyResponse], azfake.ErrorResponder) {
@@ -428,6 +421,9 @@ func (a *Adapter) outPolicy(name string, p *vault.RotationPolicy) azkeys.KeyRota
 	}
 	if p.ExpiresIn > 0 {
 		out.Attributes.ExpiryTime = ptr(formatISODuration(p.ExpiresIn))
+	}
+	if !p.Created.IsZero() {
+		out.Attributes.Created = ptr(p.Created.UTC())
 	}
 	if !p.Updated.IsZero() {
 		out.Attributes.Updated = ptr(p.Updated.UTC())

@@ -38,6 +38,7 @@ func secretAttributes(p *vault.SecretProperties) *azsecrets.SecretAttributes {
 		Created:         timePtr(&p.Created),
 		Updated:         timePtr(&p.Updated),
 		RecoverableDays: ptr(int32(p.RecoverableDays)),
+		RecoveryLevel:   ptr(p.RecoveryLevel),
 	}
 }
 
