@@ -2,6 +2,7 @@ package azsdk
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -28,8 +29,20 @@ type Options struct {
 	PageSize int
 }
 
-// ErrBadOptions reports an [Options] value out of range.
-var ErrBadOptions = errors.New("azsdk: bad options")
+// Sentinel errors; match them with [errors.Is].
+var (
+	// ErrBadOptions reports an [Options] value out of range, or a nil
+	// vault client given to [New].
+	ErrBadOptions = errors.New("azsdk: bad options")
+
+	// ErrOtherHost reports a request for a host other than the adapter's
+	// vault ([Adapter.VaultURL]); it never reaches the vault.
+	ErrOtherHost = errors.New("azsdk: request for another host")
+
+	// ErrPager reports a next-page request of a pager the transport does
+	// not know, or dropped because more than 64 pagers were open at once.
+	ErrPager = errors.New("azsdk: unknown or dropped pager")
+)
 
 // Adapter answers the Azure SDK's fake Key Vault servers from an atrest
 // vault client: every call an azkeys.Client or azsecrets.Client makes
@@ -46,12 +59,12 @@ type Adapter struct {
 // New returns an adapter acting as c's principal on c's vault.
 func New(c *vault.Client, o *Options) (*Adapter, error) {
 	if c == nil {
-		return nil, errors.New("azsdk: nil vault client")
+		return nil, fmt.Errorf("%w: nil vault client", ErrBadOptions)
 	}
 	a := &Adapter{c: c, pageSize: DefaultPageSize}
 	if o != nil && o.PageSize != 0 {
 		if o.PageSize < 1 || o.PageSize > maxPageSize {
-			return nil, errors.Join(ErrBadOptions, errors.New("azsdk: PageSize must be 1 to 25"))
+			return nil, fmt.Errorf("%w: PageSize must be 1 to %d, got %d", ErrBadOptions, maxPageSize, o.PageSize)
 		}
 		a.pageSize = o.PageSize
 	}

@@ -199,7 +199,7 @@ func TestOtherHost(t *testing.T) {
 	}
 	before := w.svc.AuditLen()
 	_, err = kc.CreateKey(ctx, "k", azkeys.CreateKeyParameters{Kty: to(azkeys.KeyTypeOctHSM)}, nil)
-	if err == nil || !strings.Contains(err.Error(), "elsewhere.vault.azure.net") {
+	if !errors.Is(err, azsdk.ErrOtherHost) {
 		t.Fatalf("CreateKey at another host = %v", err)
 	}
 	if w.svc.AuditLen() != before {
@@ -219,8 +219,8 @@ func TestOptions(t *testing.T) {
 			t.Errorf("New(PageSize %d) = %v, want ErrBadOptions", n, err)
 		}
 	}
-	if _, err := azsdk.New(nil, nil); err == nil {
-		t.Error("New(nil) succeeded")
+	if _, err := azsdk.New(nil, nil); !errors.Is(err, azsdk.ErrBadOptions) {
+		t.Errorf("New(nil) = %v, want ErrBadOptions", err)
 	}
 	a, err := azsdk.New(c, nil)
 	if err != nil || a.VaultURL() != "https://kv1.vault.azure.net" {
@@ -282,5 +282,32 @@ func TestConcurrent(t *testing.T) {
 	}
 	if got, want := w.svc.AuditLen(), 4+workers*rounds*3; got != want {
 		t.Fatalf("audit log has %d events, want %d (one per call)", got, want)
+	}
+}
+
+// TestDroppedPager: at most 64 pagers stay open; the next page of the
+// oldest, dropped one fails with ErrPager instead of resuming another list.
+func TestDroppedPager(t *testing.T) {
+	w := newWorld(t, 13)
+	w.vault("kv1", 7, false)
+	kc := keysClient(t, w.adapter("kv1", admin, &azsdk.Options{PageSize: 1}))
+	for _, n := range []string{"a", "b"} {
+		if _, err := kc.CreateKey(ctx, n, azkeys.CreateKeyParameters{Kty: to(azkeys.KeyTypeOctHSM)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pagers []*runtime.Pager[azkeys.ListKeyPropertiesResponse]
+	for range 65 {
+		pg := kc.NewListKeyPropertiesPager(nil)
+		if _, err := pg.NextPage(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pagers = append(pagers, pg)
+	}
+	if _, err := pagers[0].NextPage(ctx); !errors.Is(err, azsdk.ErrPager) {
+		t.Fatalf("next page of a dropped pager = %v, want ErrPager", err)
+	}
+	if page, err := pagers[64].NextPage(ctx); err != nil || len(page.Value) != 1 || page.Value[0].KID.Name() != "b" {
+		t.Fatalf("next page of an open pager = %v, %v; want b", page.Value, err)
 	}
 }

@@ -60,7 +60,7 @@ func newTransport(host string, newST func() policy.Transporter) *transport {
 // Do implements policy.Transporter.
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	if !strings.EqualFold(req.URL.Hostname(), t.host) {
-		return nil, fmt.Errorf("azsdk: request for host %q, but this adapter serves %q", req.URL.Host, t.host)
+		return nil, fmt.Errorf("%w: request for host %q, but this adapter serves %q", ErrOtherHost, req.URL.Host, t.host)
 	}
 	api, _ := req.Context().Value(runtime.CtxAPINameKey{}).(string)
 	st := t.main
@@ -131,7 +131,7 @@ func (t *transport) pager(req *http.Request) (policy.Transporter, error) {
 	if s := q.Get(pagerParam); s != "" {
 		id, err := strconv.ParseUint(s, 10, 64)
 		if err != nil || id == 0 || id > t.next {
-			return nil, fmt.Errorf("azsdk: %s: unknown pager %q", req.URL.Path, s)
+			return nil, fmt.Errorf("%w: %s: unknown pager %q", ErrPager, req.URL.Path, s)
 		}
 		if !strings.Contains(req.URL.Path, "/fake_page_") {
 			// The pipeline sent the first page again (a retry): start over.
@@ -141,7 +141,7 @@ func (t *transport) pager(req *http.Request) (policy.Transporter, error) {
 		}
 		st, ok := t.pagers[id]
 		if !ok {
-			return nil, fmt.Errorf("azsdk: %s: pager %q was dropped (at most %d pagers stay open)", req.URL.Path, s, maxPagers)
+			return nil, fmt.Errorf("%w: %s: pager %q was dropped (at most %d pagers stay open)", ErrPager, req.URL.Path, s, maxPagers)
 		}
 		return st, nil
 	}
