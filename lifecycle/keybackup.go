@@ -3,7 +3,6 @@ package lifecycle
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/atrest-sim/atrest/vault"
 )
@@ -450,9 +449,4 @@ func (w *World) cmkLost(desName string) bool {
 // the cause so that it still matches its own sentinel.
 func unrecoverable(op, what string, err error) error {
 	return refuseCause(op, "F114", ErrDataUnrecoverable, what+": every copy of its key is purged", err)
-}
-
-// retention returns a vault's soft-delete retention.
-func (w *World) retention(vaultName string) time.Duration {
-	return time.Duration(w.vaults[vaultName].spec.RetentionDays) * 24 * time.Hour
 }
