@@ -310,4 +310,21 @@ func TestDroppedPager(t *testing.T) {
 	if page, err := pagers[64].NextPage(ctx); err != nil || len(page.Value) != 1 || page.Value[0].KID.Name() != "b" {
 		t.Fatalf("next page of an open pager = %v, %v; want b", page.Value, err)
 	}
+
+	// Finished pagers are released: 100 complete lists do not push out
+	// an open pager (TestConcurrent failed now and then before).
+	open := kc.NewListKeyPropertiesPager(nil)
+	if _, err := open.NextPage(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		for pg := kc.NewListKeyPropertiesPager(nil); pg.More(); {
+			if _, err := pg.NextPage(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if page, err := open.NextPage(ctx); err != nil || len(page.Value) != 1 || page.Value[0].KID.Name() != "b" {
+		t.Fatalf("next page of a pager open across 100 finished ones = %v, %v; want b", page.Value, err)
+	}
 }

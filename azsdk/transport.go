@@ -64,15 +64,19 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	}
 	api, _ := req.Context().Value(runtime.CtxAPINameKey{}).(string)
 	st := t.main
+	var pid uint64
 	if strings.HasPrefix(api, "Client.NewList") && req.Header.Get("Authorization") != "" {
 		var err error
-		if st, err = t.pager(req); err != nil {
+		if st, pid, err = t.pager(req); err != nil {
 			return nil, err
 		}
 	}
 	req = req.WithContext(context.WithValue(req.Context(), escapedPathKey{}, req.URL.EscapedPath()))
 	resp, err := st.Do(req)
 	if err == nil {
+		if pid != 0 {
+			t.releaseIfLast(pid, resp)
+		}
 		return resp, nil
 	}
 	var we *wireError
@@ -122,28 +126,29 @@ func nameVersion(ctx context.Context, name, version string) (string, string) {
 	return n, v
 }
 
-// pager returns the ServerTransport of req's pager, starting a new pager
-// when req is a first page.
-func (t *transport) pager(req *http.Request) (policy.Transporter, error) {
+// pager returns the ServerTransport of req's pager and its id, starting a
+// new pager when req is a first page.
+func (t *transport) pager(req *http.Request) (policy.Transporter, uint64, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	q := req.URL.Query()
 	if s := q.Get(pagerParam); s != "" {
 		id, err := strconv.ParseUint(s, 10, 64)
 		if err != nil || id == 0 || id > t.next {
-			return nil, fmt.Errorf("%w: %s: unknown pager %q", ErrPager, req.URL.Path, s)
+			return nil, 0, fmt.Errorf("%w: %s: unknown pager %q", ErrPager, req.URL.Path, s)
 		}
 		if !strings.Contains(req.URL.Path, "/fake_page_") {
 			// The pipeline sent the first page again (a retry): start over.
 			st := t.newPagerST()
 			t.keep(id, st)
-			return st, nil
+			return st, id, nil
 		}
 		st, ok := t.pagers[id]
 		if !ok {
-			return nil, fmt.Errorf("%w: %s: pager %q was dropped (at most %d pagers stay open)", ErrPager, req.URL.Path, s, maxPagers)
+			return nil, 0, fmt.Errorf("%w: %s: pager %q was dropped or finished (at most %d pagers stay open)", ErrPager, req.URL.Path, s, maxPagers)
 		}
-		return st, nil
+		t.keep(id, st) // most recently used: dropped last
+		return st, id, nil
 	}
 	t.next++
 	id := t.next
@@ -151,20 +156,48 @@ func (t *transport) pager(req *http.Request) (policy.Transporter, error) {
 	req.URL.RawQuery = q.Encode()
 	st := t.newPagerST()
 	t.keep(id, st)
-	return st, nil
+	return st, id, nil
 }
 
-// keep records the ServerTransport of pager id, dropping the oldest pager
-// beyond maxPagers.
+// keep records the ServerTransport of pager id as the most recently used,
+// dropping the least recently used pager beyond maxPagers.
 func (t *transport) keep(id uint64, st policy.Transporter) {
-	if _, ok := t.pagers[id]; !ok {
-		t.order = append(t.order, id)
-	}
+	t.forget(id)
+	t.order = append(t.order, id)
 	t.pagers[id] = st
 	if len(t.order) > maxPagers {
 		delete(t.pagers, t.order[0])
 		t.order = t.order[1:]
 	}
+}
+
+// forget removes pager id, if kept.
+func (t *transport) forget(id uint64) {
+	if _, ok := t.pagers[id]; ok {
+		delete(t.pagers, id)
+		t.order = slices.DeleteFunc(t.order, func(o uint64) bool { return o == id })
+	}
+}
+
+// releaseIfLast forgets pager id once it served its last page (a 200
+// without nextLink), so that finished pagers never push open ones out.
+// It reads the body and puts back an identical one.
+func (t *transport) releaseIfLast(id uint64, resp *http.Response) {
+	if resp.StatusCode != http.StatusOK || resp.Body == nil {
+		return
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	var page struct {
+		NextLink *string `json:"nextLink"`
+	}
+	if err != nil || json.Unmarshal(b, &page) != nil || page.NextLink != nil && *page.NextLink != "" {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.forget(id)
 }
 
 // wireError is what the adapter's fake-server functions return for a

@@ -22,7 +22,7 @@ func TestUnknownPager(t *testing.T) {
 	tr := newTransport("kv1.vault.azure.net", func() policy.Transporter { return nopTransporter{} })
 	for _, q := range []string{"0", "1", "x", "18446744073709551616"} {
 		req := httptest.NewRequest(http.MethodGet, "https://kv1.vault.azure.net/keys/fake_page_2?"+pagerParam+"="+q, nil)
-		if _, err := tr.pager(req); !errors.Is(err, ErrPager) {
+		if _, _, err := tr.pager(req); !errors.Is(err, ErrPager) {
 			t.Errorf("pager(%s) = %v, want ErrPager", q, err)
 		}
 	}
