@@ -170,6 +170,23 @@ func (w *World) DownloadVHD(grantName, vhdName string) error {
 	return nil
 }
 
+// SaveVHD writes the bytes of the downloaded VHD vhdName to dst, as its
+// holders have the file: a fixed VHD that tools outside the simulation
+// (qemu-img, cryptsetup, a hypervisor) can open. It returns the number of
+// bytes written. The file holds what the storage service handed out (F106):
+// plaintext sectors of an SSE-only disk, guest ciphertext of an ADE volume.
+func (w *World) SaveVHD(vhdName string, dst io.Writer) (int64, error) {
+	v, ok := w.vhds[vhdName]
+	if !ok {
+		return 0, refuse("SaveVHD", "", ErrNotFound, "VHD "+vhdName)
+	}
+	n, err := io.Copy(dst, io.NewSectionReader(v.f, 0, v.f.Size()))
+	if err != nil {
+		return n, refuseCause("SaveVHD", "", ErrInvalid, "writing the VHD", err)
+	}
+	return n, nil
+}
+
 // restoreLock puts a disk's DEK cache back as it was before a transient
 // read by the storage service or a verdict.
 func restoreLock(m *disk.Managed, wasUnlocked bool) {
