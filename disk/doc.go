@@ -67,9 +67,13 @@
 // LUKS2 keyslots and the wrapped DEKs do authenticate, so a wrong BEK or
 // KEK fails with [ErrWrongBEK] or a [*KeyError], never garbage.
 //
-// Key material never appears in output: [Volume] and the XTS cipher print
-// redacted under every verb, [Managed] holds no unwrapped key outside its
-// layers, and errors name keys by id only. Go cannot guarantee erasure of
+// Key material never appears in output: [Volume], [Managed], the layer
+// [NewHostEncryption] returns and the XTS cipher print redacted under every
+// verb, and errors name keys by id only. Where fmt cannot call those
+// methods (a value in an unexported field of a printed struct) it prints
+// fields and dereferences at most one pointer below them, so every key,
+// key schedule and cipher.Block sits at least two pointers away from any
+// value that holds it, as envelope.DEK does (TestNoKeyInFmtOutput). Go cannot guarantee erasure of
 // memory; buffers are cleared as best effort.
 //
 // Formatting a Linux volume ([EncryptFormatAll]) leaves the old sectors on

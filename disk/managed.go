@@ -371,6 +371,13 @@ func (m *Managed) String() string {
 	return fmt.Sprintf("Managed(%v, %d x %d bytes)", m.enc, m.Sectors(), m.SectorSize())
 }
 
+// GoString describes the disk without key material.
+func (m *Managed) GoString() string { return m.String() }
+
+// Format prints String for every verb, so no verb reaches the cached DEKs'
+// layers.
+func (m *Managed) Format(f fmt.State, verb rune) { io.WriteString(f, m.String()) }
+
 // randOrDefault returns r, or crypto/rand's reader when r is nil.
 func randOrDefault(r io.Reader) io.Reader {
 	if r == nil {

@@ -43,17 +43,25 @@ const maxSector = 1 << 24
 // A Cipher encrypts and decrypts sectors with XTS-AES. It is safe for
 // concurrent use.
 //
-// Its key schedules sit behind a pointer, so that even a printed copy of the
-// struct (fmt dereferences only the outermost pointer) shows an address, not
-// key bytes; String, GoString and Format print a redacted description.
+// Its key schedules sit two pointers away from the Cipher, as
+// envelope.DEK keeps its bytes: where fmt cannot call String (a Cipher or
+// *Cipher in an unexported field of a printed struct), it prints the fields
+// and dereferences at most one pointer below them, even for a bad verb such
+// as %s on a pointer; the second pointer prints as an address. One pointer
+// was not enough: %s on a struct holding a Cipher printed the round keys.
+// String, GoString and Format print a redacted description.
 type Cipher struct {
 	nr   int // AES rounds: 10, 12 or 14
 	asm  bool
-	k    *schedules
+	k    *keyRef
 	pool sync.Pool // *cbcScratch, for decryptGeneric
 }
 
-// schedules holds the expanded keys.
+// keyRef is the indirection that keeps the schedules out of fmt's reach.
+type keyRef struct{ s *schedules }
+
+// schedules holds the expanded keys and the block ciphers (a cipher.Block
+// holds its own key schedule).
 type schedules struct {
 	k1  cipher.Block // data key
 	k2  cipher.Block // tweak key
@@ -87,10 +95,11 @@ func newCipher(key []byte, useAsm bool) (*Cipher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xts: %v", err)
 	}
-	c := &Cipher{nr: half/4 + 6, asm: useAsm, k: &schedules{k1: k1, k2: k2}}
-	expandKey(c.k.ek1[:], key[:half])
-	expandKey(c.k.ek2[:], key[half:])
-	invertKey(c.k.dk1[:], c.k.ek1[:], c.nr)
+	ks := &schedules{k1: k1, k2: k2}
+	expandKey(ks.ek1[:], key[:half])
+	expandKey(ks.ek2[:], key[half:])
+	invertKey(ks.dk1[:], ks.ek1[:], half/4+6)
+	c := &Cipher{nr: half/4 + 6, asm: useAsm, k: &keyRef{ks}}
 	return c, nil
 }
 
@@ -128,7 +137,7 @@ func (c *Cipher) Encrypt(dst, src []byte, sector uint64) {
 		return
 	}
 	if c.asm {
-		encryptAsm(c.nr, &c.k.ek1[0], &c.k.ek2[0], &dst[0], &src[0], len(src)/BlockSize, sector)
+		encryptAsm(c.nr, &c.k.s.ek1[0], &c.k.s.ek2[0], &dst[0], &src[0], len(src)/BlockSize, sector)
 		return
 	}
 	c.encryptGeneric(dst[:len(src)], src, sector)
@@ -142,7 +151,7 @@ func (c *Cipher) Decrypt(dst, src []byte, sector uint64) {
 		return
 	}
 	if c.asm {
-		decryptAsm(c.nr, &c.k.dk1[0], &c.k.ek2[0], &dst[0], &src[0], len(src)/BlockSize, sector)
+		decryptAsm(c.nr, &c.k.s.dk1[0], &c.k.s.ek2[0], &dst[0], &src[0], len(src)/BlockSize, sector)
 		return
 	}
 	c.decryptGeneric(dst[:len(src)], src, sector)
@@ -191,7 +200,7 @@ func (t tweak) double() tweak {
 func (c *Cipher) firstTweak(sector uint64, buf *[BlockSize]byte) tweak {
 	binary.LittleEndian.PutUint64(buf[:8], sector)
 	clear(buf[8:])
-	c.k.k2.Encrypt(buf[:], buf[:])
+	c.k.s.k2.Encrypt(buf[:], buf[:])
 	return tweak{binary.LittleEndian.Uint64(buf[:8]), binary.LittleEndian.Uint64(buf[8:])}
 }
 
@@ -216,7 +225,7 @@ func (c *Cipher) scratch() *cbcScratch {
 		return s
 	}
 	s := new(cbcScratch)
-	s.dec = cipher.NewCBCDecrypter(c.k.k1, s.zero[:])
+	s.dec = cipher.NewCBCDecrypter(c.k.s.k1, s.zero[:])
 	return s
 }
 
@@ -230,7 +239,7 @@ func (c *Cipher) encryptGeneric(dst, src []byte, sector uint64) {
 	for i := 0; i < len(src); i += BlockSize {
 		d := dst[i : i+BlockSize]
 		xorTweak(d, src[i:i+BlockSize], t)
-		c.k.k1.Encrypt(d, d)
+		c.k.s.k1.Encrypt(d, d)
 		xorTweak(d, d, t)
 		t = t.double()
 	}
