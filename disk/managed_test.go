@@ -267,3 +267,57 @@ func TestManagedRedacted(t *testing.T) {
 		}
 	}
 }
+
+// failAfterDev passes writes to a Media until ok writes have succeeded,
+// then fails every write.
+type failAfterDev struct {
+	*Media
+	ok int
+}
+
+var errWriteFailed = errors.New("test: write failed")
+
+func (d *failAfterDev) WriteSectors(p []byte, first uint64) error {
+	if d.ok == 0 {
+		return errWriteFailed
+	}
+	d.ok--
+	return d.Media.WriteSectors(p, first)
+}
+
+// TestCryptLayerSealedCountsOnlyWrites checks that the sealed counter,
+// which TestManagedRewrapNoReencryption relies on, counts only sectors
+// whose encrypted write succeeded: a failed write of one sector counts
+// nothing, and a write failing on its second 64 KiB chunk counts the first
+// chunk only. (It used to count before writing.)
+func TestCryptLayerSealedCountsOnlyWrites(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		ok, length int
+		want       uint64
+	}{
+		{"one sector, write fails", 0, 512, 0},
+		{"two chunks, second fails", 1, 2 * layerChunk, layerChunk / 512},
+		{"two chunks, both written", 2, 2 * layerChunk, 2 * layerChunk / 512},
+	} {
+		media, err := NewMedia(512, 1024)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dek, err := envelope.NewDEK(bytes.Repeat([]byte{0xA5}, envelope.DEKSize))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := newCryptLayer(&failAfterDev{media, tc.ok}, dek, sseKeyInfo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = l.WriteSectors(make([]byte, tc.length), 0)
+		if wantErr := tc.ok*layerChunk < tc.length; wantErr != errors.Is(err, errWriteFailed) {
+			t.Errorf("%s: WriteSectors = %v", tc.name, err)
+		}
+		if got := l.sealed.Load(); got != tc.want {
+			t.Errorf("%s: sealed = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
