@@ -39,10 +39,14 @@
 // # Keys
 //
 // A managed disk's DEKs are 256-bit [envelope.DEK] values wrapped by an
-// [envelope.KEK]; each layer's XTS key is HKDF-SHA-256(DEK, no salt, info
-// "atrest/disk: SSE sector key, XTS-AES-256, v1", 64 bytes). Encryption at
-// host uses the info "atrest/disk: encryption at host sector key,
-// XTS-AES-256, v1". A guest volume's 512-bit volume key is drawn at random
+// [envelope.KEK]; each layer's XTS key is HKDF-SHA-256(DEK, no salt, info,
+// 64 bytes) with an info per role: "atrest/disk: SSE platform-key layer
+// sector key, XTS-AES-256, v1" for the platform-key layer (the
+// infrastructure layer under double encryption) and "atrest/disk: SSE
+// customer-key layer sector key, XTS-AES-256, v1" for the customer-key
+// layer, so that the two layers never share a key even if their DEKs were
+// equal. Encryption at host uses the info "atrest/disk: encryption at host
+// sector key, XTS-AES-256, v1". A guest volume's 512-bit volume key is drawn at random
 // and sealed under keys derived from the BEK with PBKDF2-HMAC-SHA-256: in a
 // real LUKS2 header for [DMCrypt] (package internal/luks2, readable by
 // cryptsetup) and in this package's own header for [BitLocker].
@@ -54,6 +58,23 @@
 // [Media.NextWritten] (also on [Managed], [Temp] and [Volume]) reports the
 // runs of written sectors so that an exporter can stream a whole disk and
 // emit the gaps as zeros without reading them.
+//
+// # Simulation limits
+//
+// Double encryption (F55): Azure's infrastructure layer uses "a different
+// algorithm/mode" from the customer-key layer; here both layers are
+// XTS-AES-256 with the sector number as tweak. They are independent (own
+// DEK, own KEK, own HKDF info), which is what the simulation studies: who
+// can read what, and which key failure stops which layer. The cipher of a
+// layer does not change any of those answers.
+//
+// Linux volume key size (F81): Azure Disk Encryption on Linux uses
+// aes-xts-plain64 with a "256-bit volume master key", which in cryptsetup
+// terms is AES-128-XTS (two 128-bit keys). [DMCrypt] volumes here use a
+// 512-bit volume key, AES-256-XTS, as the LUKS2 format of package
+// internal/luks2 supports and as cryptsetup's own default is; the LUKS2
+// header says so, and cryptsetup opens these volumes. [BitLocker] volumes
+// are XTS-AES-256 as F81 says of current Windows.
 //
 // # Security
 //

@@ -82,6 +82,15 @@ func (r KeyRole) String() string {
 	return fmt.Sprintf("KeyRole(%d)", int(r))
 }
 
+// sectorKeyInfo is the HKDF info that derives the XTS key of an SSE layer
+// with role r from its DEK.
+func (r KeyRole) sectorKeyInfo() string {
+	if r == PlatformKey {
+		return ssePlatformKeyInfo
+	}
+	return sseCustomerKeyInfo
+}
+
 // ManagedConfig describes a new managed disk.
 type ManagedConfig struct {
 	// SectorSize is 512 or 4096.
@@ -187,12 +196,13 @@ func (c *ManagedConfig) kek(r KeyRole) envelope.KEK {
 	return c.CMK
 }
 
-// stack builds the layers over the media from the unwrapped DEKs.
+// stack builds the layers over the media from the unwrapped DEKs, one per
+// layer of m.layers.
 func (m *Managed) stack(deks []*envelope.DEK) (*cryptLayer, error) {
 	var dev Device = m.media
 	var top *cryptLayer
-	for _, dek := range deks {
-		l, err := newCryptLayer(dev, dek, sseKeyInfo)
+	for i, dek := range deks {
+		l, err := newCryptLayer(dev, dek, m.layers[i].role.sectorKeyInfo())
 		if err != nil {
 			return nil, err
 		}

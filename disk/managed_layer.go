@@ -14,10 +14,13 @@ import (
 
 // Info strings of the HKDF-SHA-256 derivations (no salt) that turn a 256-bit
 // DEK into a 512-bit XTS-AES-256 key: data key, then tweak key. A distinct
-// string per use keeps one DEK from ever keying two layers alike.
+// string per use keeps one DEK from ever keying two layers alike: the
+// platform-key (infrastructure) layer and the customer-key layer of SSE
+// differ (F55), and encryption at host differs from both.
 const (
-	sseKeyInfo  = "atrest/disk: SSE sector key, XTS-AES-256, v1"
-	hostKeyInfo = "atrest/disk: encryption at host sector key, XTS-AES-256, v1"
+	ssePlatformKeyInfo = "atrest/disk: SSE platform-key layer sector key, XTS-AES-256, v1"
+	sseCustomerKeyInfo = "atrest/disk: SSE customer-key layer sector key, XTS-AES-256, v1"
+	hostKeyInfo        = "atrest/disk: encryption at host sector key, XTS-AES-256, v1"
 )
 
 // layerChunk is how many bytes a layer encrypts into its scratch buffer

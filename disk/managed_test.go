@@ -308,7 +308,7 @@ func TestCryptLayerSealedCountsOnlyWrites(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l, err := newCryptLayer(&failAfterDev{media, tc.ok}, dek, sseKeyInfo)
+		l, err := newCryptLayer(&failAfterDev{media, tc.ok}, dek, ssePlatformKeyInfo)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -319,5 +319,37 @@ func TestCryptLayerSealedCountsOnlyWrites(t *testing.T) {
 		if got := l.sealed.Load(); got != tc.want {
 			t.Errorf("%s: sealed = %d, want %d", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestSSERolesDeriveDistinctKeys checks F55's two independent layers: the
+// same DEK keys the platform (infrastructure) layer and the customer layer
+// differently, because each role has its own HKDF info. Two disks drawing
+// the same DEK from the same seed, one under a platform key and one under a
+// customer key, store different ciphertext for the same sector. (With one
+// info for both roles, as before, the media were equal.)
+func TestSSERolesDeriveDistinctKeys(t *testing.T) {
+	raw := func(enc Encryption, pmk, cmk envelope.KEK) []byte {
+		m, err := NewManaged(ManagedConfig{SectorSize: 512, Sectors: 64, Encryption: enc, PMK: pmk, CMK: cmk,
+			Rand: envelope.NewSeededReader(42)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.WriteSectors(secret, 0); err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 512)
+		if err := m.Raw().ReadSectors(b, 0); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	p := raw(EncryptionPlatformKey, newKEK(t, 1, "pmk/1"), nil)
+	c := raw(EncryptionCustomerKey, nil, newKEK(t, 2, "cmk/1"))
+	if bytes.Equal(p, c) {
+		t.Error("the platform and the customer layer encrypt alike under the same DEK")
+	}
+	if p2 := raw(EncryptionPlatformKey, newKEK(t, 3, "pmk/2"), nil); !bytes.Equal(p, p2) {
+		t.Error("the same DEK and role gave different ciphertext (the comparison above proves nothing)")
 	}
 }

@@ -143,10 +143,10 @@ func TestNoKeyInFmtOutput(t *testing.T) {
 		deks := append(patternKey(envelope.DEKSize, 0xC1+byte(i)), patternKey(envelope.DEKSize, 0xD3+byte(i))...)
 		cfg := ManagedConfig{SectorSize: 512, Sectors: 1024, Encryption: enc, PMK: newKEK(t, 1, "pmk/1"),
 			Rand: &prefixReader{deks, envelope.NewSeededReader(9)}}
-		infos := []string{sseKeyInfo}
+		infos := []string{ssePlatformKeyInfo}
 		if enc == EncryptionPlatformAndCustomerKeys {
 			cfg.CMK = newKEK(t, 2, "cmk/1")
-			infos = append(infos, sseKeyInfo)
+			infos = append(infos, sseCustomerKeyInfo)
 		}
 		m, err := NewManaged(cfg)
 		if err != nil {
