@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -311,33 +312,33 @@ func (v *vaultKEK) Wrap(dek *envelope.DEK) (*envelope.Wrapped, error) {
 
 // Unwrap unwraps w through UnwrapKey with the version w names.
 func (v *vaultKEK) Unwrap(w *envelope.Wrapped) (*envelope.DEK, error) {
-	mismatch := &Error{Op: "UnwrapKey", Vault: v.c.vault, Object: v.name, Code: "BadParameter", Status: 400, Err: ErrBadParameter,
-		Detail: "the wrapped key names another key, version or algorithm", cause: envelope.ErrUnwrap}
 	if w == nil || w.Algorithm != v.alg {
-		return nil, mismatch
+		return nil, v.mismatch()
 	}
-	vault, coll, name, version, err := ParseID(w.KeyID)
-	if err != nil || coll != "keys" || vault != v.c.vault || lower(name) != lower(v.name) || version == "" ||
-		v.version != "" && lower(version) != lower(v.version) {
-		return nil, mismatch
+	vault, coll, name, version, ok := parseID(w.KeyID)
+	if !ok || coll != "keys" || vault != v.c.vault || !strings.EqualFold(name, v.name) || version == "" ||
+		v.version != "" && !strings.EqualFold(version, v.version) {
+		return nil, v.mismatch()
 	}
 	k, kek, id, err := v.c.cryptoStart(opUnwrapKey, v.name, version, v.alg, pKeyUnwrap, OpUnwrapKey, false)
 	if err != nil {
 		return nil, err
 	}
-	p, uerr := kek.UnwrapBytes(w.Ciphertext)
-	if uerr == nil && len(p) != envelope.DEKSize {
-		clear(p)
-		uerr = envelope.ErrUnwrap
-	}
+	// The envelope KEK checks that w names it exactly; identifiers are
+	// case-insensitive (F7), so hand it a copy under its own id.
+	wc := *w
+	wc.KeyID = id
+	dek, uerr := kek.Unwrap(&wc)
 	if uerr != nil {
 		return nil, v.c.finish(&k, id, cryptoFailure(uerr, true))
 	}
-	defer clear(p)
-	dek, derr := envelope.NewDEK(p)
-	if derr != nil {
-		return nil, v.c.finish(&k, id, cryptoFailure(derr, true))
-	}
 	v.c.finish(&k, id, nil)
 	return dek, nil
+}
+
+// mismatch is the error of a Wrapped that names another key, version or
+// algorithm; built only on failure, so the hot path does not allocate it.
+func (v *vaultKEK) mismatch() error {
+	return &Error{Op: "UnwrapKey", Vault: v.c.vault, Object: v.name, Code: "BadParameter", Status: 400, Err: ErrBadParameter,
+		Detail: "the wrapped key names another key, version or algorithm", cause: envelope.ErrUnwrap}
 }

@@ -127,33 +127,42 @@ func objectID(vault, collection, name, version string) string {
 // returned in lower case. It returns an error matching [ErrBadParameter] for
 // anything else.
 func ParseID(id string) (vault, collection, name, version string, err error) {
-	const scheme = "https://"
-	bad := func() error {
-		return &Error{Op: "ParseID", Code: "BadParameter", Status: 400, Err: ErrBadParameter,
+	vault, collection, name, version, ok := parseID(id)
+	if !ok {
+		return "", "", "", "", &Error{Op: "ParseID", Code: "BadParameter", Status: 400, Err: ErrBadParameter,
 			Detail: "not a Key Vault object identifier: " + clip(id)}
 	}
-	if len(id) > 2048 || !strings.HasPrefix(lower(id), scheme) {
-		return "", "", "", "", bad()
+	return vault, collection, name, version, nil
+}
+
+// parseID is ParseID without the error value; it does not allocate for an
+// identifier already in lower case, as the ones the vault makes are but for
+// the object name, which it returns as given.
+func parseID(id string) (vault, collection, name, version string, ok bool) {
+	const scheme = "https://"
+	if len(id) > 2048 || len(id) < len(scheme) || !strings.EqualFold(id[:len(scheme)], scheme) {
+		return "", "", "", "", false
 	}
 	rest := id[len(scheme):]
 	slash := strings.IndexByte(rest, '/')
-	if slash < 0 || !strings.HasSuffix(lower(rest[:slash]), host) {
-		return "", "", "", "", bad()
+	if slash < len(host) || !strings.EqualFold(rest[slash-len(host):slash], host) {
+		return "", "", "", "", false
 	}
-	vault = lower(strings.TrimSuffix(lower(rest[:slash]), host))
-	parts := strings.Split(rest[slash+1:], "/")
-	if len(parts) < 2 || len(parts) > 3 {
-		return "", "", "", "", bad()
+	vault = lower(rest[:slash-len(host)])
+	collection, path, found := strings.Cut(rest[slash+1:], "/")
+	if !found {
+		return "", "", "", "", false
 	}
-	collection, name = lower(parts[0]), parts[1]
-	if len(parts) == 3 {
-		version = parts[2]
+	collection = lower(collection)
+	name, version, hasVersion := strings.Cut(path, "/")
+	if hasVersion && (version == "" || strings.IndexByte(version, '/') >= 0) {
+		return "", "", "", "", false
 	}
 	if collection != "keys" && collection != "secrets" {
-		return "", "", "", "", bad()
+		return "", "", "", "", false
 	}
-	if checkVaultName(vault) != nil || checkObjectName("object", name) != nil || version == "" && len(parts) == 3 || checkVersion(version) != nil {
-		return "", "", "", "", bad()
+	if checkVaultName(vault) != nil || checkObjectName("object", name) != nil || checkVersion(version) != nil {
+		return "", "", "", "", false
 	}
-	return vault, collection, name, version, nil
+	return vault, collection, name, version, true
 }
