@@ -33,6 +33,8 @@ type KeyError struct {
 	Err error
 }
 
+// Error names the operation, the layer's role and the key id, then the
+// KEK's error; it holds no key material.
 func (e *KeyError) Error() string {
 	return fmt.Sprintf("disk: %s: %s key %s unavailable (F47): %v", e.Op, e.Role, e.KeyID, e.Err)
 }
