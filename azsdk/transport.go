@@ -24,8 +24,9 @@ import (
 // makes, so later pages name the pager they belong to.
 const pagerParam = "atrest-pager"
 
-// maxPagers bounds the pagers kept open at once; the oldest unfinished one
-// is dropped first (its next page then fails with a clear error).
+// maxPagers bounds the pagers kept open at once; a pager is released after
+// its last page, and beyond the bound the least recently used one is
+// dropped (its next page then fails with [ErrPager]).
 const maxPagers = 64
 
 // transport is the policy.Transporter the clients use. It forwards requests
