@@ -231,7 +231,7 @@ func (w *World) RestoreVM(rpName string, s RestoreSpec) error {
 		}
 		des := ""
 		if s.Region == src.Region {
-			if dd, ok := w.des[rd.des]; ok && dd.spec.Subscription == s.Subscription {
+			if dd, ok := w.des[rd.des]; ok && dd.spec.Subscription == s.Subscription && !w.faulty(faultRestoreDropsDES) { // mutation hook (faults.go)
 				des = rd.des // same-region restore keeps the DES (F87)
 			}
 		}

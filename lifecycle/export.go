@@ -76,7 +76,7 @@ func (w *World) GrantAccess(who, target string, d time.Duration) (string, error)
 	} else {
 		return "", refuse(op, "", ErrNotFound, target)
 	}
-	if !p.compute[sub].canExport() {
+	if !p.compute[sub].canExport() && !w.faulty(faultExportUnchecked) { // mutation hook (faults.go)
 		return "", refuse(op, "F116", ErrForbidden, who+" has no export permission ("+p.compute[sub].String()+")")
 	}
 	if *cur != "" {
@@ -154,7 +154,18 @@ func (w *World) DownloadVHD(grantName, vhdName string) error {
 	was := m.Unlocked()
 	defer restoreLock(m, was)
 	f := &sparseFile{}
-	if _, err := disk.WriteVHD(f, m, &disk.VHDOptions{Now: w.Now, Rand: w.rand}); err != nil {
+	var src disk.Device = m
+	if w.faulty(faultExportRaw) { // mutation hook (faults.go)
+		src = m.Raw()
+	}
+	if d, ok := w.disks[g.target]; ok && ade != nil && w.faulty(faultExportDecrypted) { // mutation hook (faults.go)
+		if vm, ok := w.vms[d.vm]; ok && vm.bek != nil {
+			if v, err := disk.OpenVolume(m, vm.bek.b); err == nil {
+				src = v
+			}
+		}
+	}
+	if _, err := disk.WriteVHD(f, src, &disk.VHDOptions{Now: w.Now, Rand: w.rand}); err != nil {
 		err = refuseCause(op, "F107", ErrKeyUnavailable, "reading the disk through the storage service", err)
 		if w.cmkLost(w.storageDES(g.target)) {
 			return unrecoverable(op, g.target, err)

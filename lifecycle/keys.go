@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -164,6 +165,9 @@ func (w *World) RotateKey(who, vaultName, name string) (string, error) {
 	}
 	km := w.keys[keyRef(vaultName, name)]
 	km.versions = append(km.versions, &keyVer{id: k.ID, version: k.Version, enabled: true})
+	if w.faulty(faultRotateDisablesOld) { // mutation hook (faults.go)
+		w.faultDisableLatest(c, km, 2)
+	}
 	w.scheduleRotationPickup(vaultName, name)
 	return k.ID, nil
 }
@@ -224,6 +228,9 @@ func (w *World) DeleteKey(who, vaultName, name string) error {
 	if _, err := c.DeleteKey(name); err != nil {
 		return refuseCause(op, "F22", ErrForbidden, "vault refused", err)
 	}
+	if w.faulty(faultDoubleDelete) { // mutation hook (faults.go)
+		_, _ = c.DeleteKey(name)
+	}
 	km := w.keys[keyRef(vaultName, name)]
 	km.deleted, km.deletedAt = true, w.Now()
 	w.afterKeyChange(vaultName)
@@ -244,6 +251,9 @@ func (w *World) RecoverKey(who, vaultName, name string) error {
 		return refuseCause(op, "F25", ErrForbidden, "vault refused", err)
 	}
 	w.keys[keyRef(vaultName, name)].deleted = false
+	if w.faulty(faultRecoverDisables) { // mutation hook (faults.go)
+		w.faultDisableLatest(c, w.keys[keyRef(vaultName, name)], 1)
+	}
 	return nil
 }
 
@@ -255,7 +265,7 @@ func (w *World) PurgeKey(who, vaultName, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.PurgeDeletedKey(name); err != nil {
+	if err := c.PurgeDeletedKey(name); err != nil && !(w.faulty(faultPurgeIgnoresProtection) && errors.Is(err, vault.ErrPurgeProtected)) { // mutation hook (faults.go)
 		return refuseCause(op, "F27", ErrForbidden, "vault refused", err)
 	}
 	w.keys[keyRef(vaultName, name)].purged = true

@@ -378,7 +378,7 @@ func (w *World) cmkUsable(desName string) (bool, string) {
 		return false, "the disk encryption set's identity lost access (F40)"
 	}
 	for _, kv := range w.desVersions(d) {
-		if !kv.enabled {
+		if !kv.enabled && !w.faulty(faultSymbolicIgnoresDisabled) { // mutation hook (faults.go)
 			return false, "customer key disabled (F11)"
 		}
 		if w.opts.ExpiredCMKUnusable && kv.exp != nil && !w.Now().Before(*kv.exp) {

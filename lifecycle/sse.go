@@ -221,6 +221,9 @@ func (w *World) afterKeyChange(vaultName string) {
 // a disk whose key chain fails stays locked (its I/O fails) and its VM shuts
 // down (F47).
 func (w *World) checkDES(desName string) {
+	if w.faulty(faultKeepDEKCache) { // mutation hook (faults.go)
+		return
+	}
 	for _, dn := range w.disksOfDES(desName) {
 		d := w.disks[dn]
 		if !d.m.Unlocked() {

@@ -340,6 +340,9 @@ func (w *World) newTemp(vm *vmState, bek *secretBytes) error {
 // hostEncryptsTemp reports whether the host encrypts the VM's temp disk at
 // rest: encryption at host (F57) or a v5+ size (F56, Options.V5TempDiskEncrypted).
 func (w *World) hostEncryptsTemp(vm *vmState) bool {
+	if w.faulty(faultTempPlain) { // mutation hook (faults.go)
+		return false
+	}
 	return vm.eah || w.opts.V5TempDiskEncrypted && vm.size.Series >= 5
 }
 

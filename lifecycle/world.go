@@ -53,6 +53,10 @@ type World struct {
 
 	effects []effect
 	seq     uint64
+
+	// faults switches on deliberate defects for the property suite's
+	// mutation tests (faults.go); always zero outside this package's tests.
+	faults fault
 }
 
 // Config holds what a World draws on besides its options.
