@@ -97,6 +97,15 @@
 // value that holds it, as envelope.DEK does (TestNoKeyInFmtOutput). Go cannot guarantee erasure of
 // memory; buffers are cleared as best effort.
 //
+// A volume header may come from an untrusted VHD, so [OpenVolume] and
+// [Volume.RemoveBEK] bound the key derivation a LUKS2 header can ask for:
+// Argon2 up to 1 GiB and 16 passes, PBKDF2 up to 2^24 iterations per
+// keyslot and for the digest, which covers everything this package and
+// luks2.DefaultParams write and cryptsetup's normal settings. A header over
+// the caps fails with [ErrVolumeHeader] before any KDF runs. This
+// package's own (BitLocker-like) header allows at most 8 protectors of at
+// most 2^24 PBKDF2 iterations.
+//
 // Formatting a Linux volume ([EncryptFormatAll]) leaves the old sectors on
 // the device, as cryptsetup luksFormat does: the volume reads them as
 // noise, but a reader below the volume still sees them until they are

@@ -44,8 +44,15 @@ func (luksCodec) format(dev Device, volumeKey, bek []byte, iter int, rand io.Rea
 	return uint64(h.DataOffset()), nil
 }
 
+// luksOpenCaps bound the key derivation OpenVolume and RemoveBEK may do on
+// a LUKS2 header, which may come from an untrusted VHD: everything this
+// package writes (PBKDF2 up to vhMaxIter iterations), luks2.DefaultParams
+// (Argon2id, 4 passes, 256 MiB) and cryptsetup's normal settings (Argon2id
+// up to 1 GiB and a few passes, or a few million PBKDF2 iterations) fit.
+var luksOpenCaps = luks2.OpenOptions{MaxMemoryKiB: 1 << 20, MaxTimeCost: 16, MaxIterations: vhMaxIter}
+
 func (luksCodec) open(dev Device, bek []byte) ([]byte, uint64, error) {
-	h, vk, err := luks2.Open(deviceIO{dev}, bek)
+	h, vk, err := luksOpenCaps.Open(deviceIO{dev}, bek)
 	if err != nil {
 		return nil, 0, luksErr(err)
 	}
@@ -61,37 +68,14 @@ func (luksCodec) addKey(dev Device, volumeKey, bek []byte, iter int, rand io.Rea
 	return luksErr(err)
 }
 
-// removeKey removes every keyslot that bek opens. LUKS2 has no "which slot
-// does this passphrase open" call, so it finds out on scratch copies of the
-// header area that keep one keyslot each: one KDF run per keyslot.
-func (c luksCodec) removeKey(dev Device, bek []byte) error {
-	h, err := luks2.ReadHeader(deviceIO{dev})
+// removeKey removes every keyslot that bek opens (one KDF run per
+// keyslot), unless that would leave none.
+func (luksCodec) removeKey(dev Device, bek []byte) error {
+	h, opens, err := luksOpenCaps.MatchKeyslots(deviceIO{dev}, bek)
 	if err != nil {
 		return luksErr(err)
 	}
-	slots := h.Keyslots()
-	var opens []int
-	for _, s := range slots {
-		scratch, err := c.headerCopy(dev, h.DataOffset())
-		if err != nil {
-			return err
-		}
-		for _, o := range slots {
-			if o != s {
-				if err := luks2.RemoveKeyslot(deviceIO{scratch}, o); err != nil {
-					return luksErr(err)
-				}
-			}
-		}
-		if _, vk, err := luks2.Open(deviceIO{scratch}, bek); err == nil {
-			clear(vk)
-			opens = append(opens, s)
-		}
-	}
-	switch {
-	case len(opens) == 0:
-		return ErrWrongBEK
-	case len(opens) == len(slots):
+	if len(opens) == len(h.Keyslots()) {
 		return fmt.Errorf("%w: cannot remove the last protector", ErrProtectors)
 	}
 	for _, s := range opens {
@@ -100,24 +84,6 @@ func (c luksCodec) removeKey(dev Device, bek []byte) error {
 		}
 	}
 	return nil
-}
-
-// headerCopy copies the header area of dev (everything before the data
-// segment) onto fresh media with one data sector.
-func (luksCodec) headerCopy(dev Device, dataOffset int64) (*Media, error) {
-	ss := dev.SectorSize()
-	m, err := NewMedia(ss, uint64(dataOffset)/uint64(ss)+1)
-	if err != nil {
-		return nil, err
-	}
-	buf := make([]byte, dataOffset)
-	if err := dev.ReadSectors(buf, 0); err != nil {
-		return nil, err
-	}
-	if err := m.WriteSectors(buf, 0); err != nil {
-		return nil, err
-	}
-	return m, nil
 }
 
 // luksErr maps the errors of package luks2 to this package's sentinels,
@@ -131,6 +97,7 @@ func luksErr(err error) error {
 	case errors.Is(err, luks2.ErrNotLUKS):
 		return fmt.Errorf("%w: %v", ErrNoVolume, err)
 	case errors.Is(err, luks2.ErrCorrupt), errors.Is(err, luks2.ErrUnsupported), errors.Is(err, luks2.ErrWrongKey):
+		// ErrTooCostly (a KDF over luksOpenCaps) matches ErrUnsupported.
 		return fmt.Errorf("%w: %v", ErrVolumeHeader, err)
 	case errors.Is(err, luks2.ErrNoSpace):
 		return fmt.Errorf("%w: %v", ErrProtectors, err)

@@ -2,6 +2,7 @@ package disk
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/atrest-sim/atrest/envelope"
+	"github.com/atrest-sim/atrest/internal/luks2"
 )
 
 const testIter = 16 // PBKDF2 iterations for tests: fast, still the real KDF
@@ -415,5 +417,50 @@ func TestLUKS2Tweak4096(t *testing.T) {
 	v2.ReadSectors(got, 3)
 	if !bytes.Equal(got, data) {
 		t.Errorf("reopened 4096-byte volume reads wrong data")
+	}
+}
+
+// TestOpenVolumeCostlyLUKS2 crafts a LUKS2 header (an untrusted VHD's)
+// whose keyslot and digest ask for 2^32-1 PBKDF2 iterations, which the
+// format allows, and checks that OpenVolume and RemoveBEK refuse it at once
+// with ErrVolumeHeader instead of hashing for hours.
+func TestOpenVolumeCostlyLUKS2(t *testing.T) {
+	dev, err := NewMedia(512, 1<<13)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := EncryptVolume(dev, bek, VolumeConfig{Kind: DMCrypt, Mode: EncryptFormatAll, KDFIterations: testIter, Rand: envelope.NewSeededReader(5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const hdrSize, csumOff = 16 << 10, 448 // LUKS2 header copy, checksum field
+	for _, off := range []int{0, hdrSize} {
+		area := make([]byte, hdrSize)
+		if _, err := (deviceIO{dev}).ReadAt(area, int64(off)); err != nil {
+			t.Fatal(err)
+		}
+		text := area[4096:]
+		n := bytes.IndexByte(text, 0)
+		edited := strings.ReplaceAll(string(text[:n]), `"iterations":1000,`, `"iterations":4294967295,`)
+		if edited == string(text[:n]) {
+			t.Fatal("no iteration count to edit")
+		}
+		clear(text)
+		copy(text, edited)
+		clear(area[csumOff : csumOff+64])
+		sum := sha256.Sum256(area)
+		copy(area[csumOff:], sum[:])
+		if _, err := (deviceIO{dev}).WriteAt(area, int64(off)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := luks2.ReadHeader(deviceIO{dev}); err != nil {
+		t.Fatalf("the crafted header must be valid LUKS2: %v", err)
+	}
+	if _, err := OpenVolume(dev, bek); !errors.Is(err, ErrVolumeHeader) {
+		t.Errorf("OpenVolume = %v, want ErrVolumeHeader", err)
+	}
+	if err := v.RemoveBEK(bek); !errors.Is(err, ErrVolumeHeader) {
+		t.Errorf("RemoveBEK = %v, want ErrVolumeHeader", err)
 	}
 }

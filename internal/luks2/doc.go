@@ -6,7 +6,9 @@
 // Specification 1.1.4 as summarized in ../shared/FORMATS.md §2.
 //
 // [Format] writes a new volume, [Open] unlocks one with a passphrase and
-// returns the volume key, [ReadHeader] validates without unlocking, and
+// returns the volume key ([OpenSlot] also says which keyslot opened, and
+// [MatchKeyslots] lists every keyslot a passphrase opens), [ReadHeader]
+// validates without unlocking, and
 // [AddKeyslot] and [RemoveKeyslot] re-key a volume (Azure Disk Encryption
 // key rotation, FACTS.md F83: add a keyslot for the new BEK, then remove
 // the old one). The data segment itself is encrypted by the caller (package
@@ -47,6 +49,16 @@
 // splitter makes a wiped keyslot unrecoverable even if most of its sectors
 // survive elsewhere. A wrong passphrase is told from a right one only by the
 // digest, never by garbage output.
+//
+// Opening an untrusted header is bounded: the format lets a header ask for
+// 4 GiB of Argon2 memory, 65,536 passes or 2^32-1 PBKDF2 iterations in each
+// of 32 keyslots and in the digest. [Open], [OpenSlot], [MatchKeyslots] and
+// [AddKeyslot] check every cost against [OpenOptions] (by default 1 GiB,
+// 32 passes, 2^24 iterations: enough for [DefaultParams] and cryptsetup's
+// normal settings) before running a KDF or allocating its memory; a keyslot
+// over a cap is skipped and a digest over it fails, with [ErrTooCostly].
+// The worst case under the defaults is still 32 capped KDF runs; a caller
+// opening images from strangers can lower the caps.
 //
 // What it does not protect: the headers are checksummed (against accidents),
 // not authenticated, so an attacker who can write the device can change the

@@ -39,6 +39,12 @@ var (
 	// opens the data segment, which would make the volume unopenable.
 	ErrLastKeyslot = errors.New("luks2: refusing to remove the last keyslot")
 
+	// ErrTooCostly reports a header whose keyslot KDF or volume key digest
+	// costs more than the caps of [OpenOptions] allow (memory, passes or
+	// iterations), checked before any of that work is done. Such errors
+	// match [ErrUnsupported] too.
+	ErrTooCostly = errors.New("luks2: key derivation over the cost cap")
+
 	// ErrInvalid reports a bad argument: volume key length, [Params] out of
 	// range, or a passphrase that is empty or too long.
 	ErrInvalid = errors.New("luks2: invalid argument")

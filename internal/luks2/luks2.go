@@ -226,25 +226,166 @@ func ReadHeader(dev Device) (*Header, error) {
 // skipped, as cryptsetup does. Tokens are ignored.
 //
 // A passphrase that opens no keyslot gives [ErrWrongPassphrase], with no
-// detail about why. Open costs one KDF run per keyslot tried.
+// detail about why. Open costs one KDF run per keyslot tried, each within
+// the default caps of [OpenOptions]; see [OpenOptions.Open].
 func Open(dev Device, passphrase []byte) (*Header, []byte, error) {
-	if len(passphrase) > maxPassphrase {
-		return nil, nil, fmt.Errorf("%w: passphrase of %d bytes (at most %d)", ErrInvalid, len(passphrase), maxPassphrase)
+	return OpenOptions{}.Open(dev, passphrase)
+}
+
+// OpenSlot is [Open] that also says which keyslot passphrase opened: the
+// first in Open's order.
+func OpenSlot(dev Device, passphrase []byte) (*Header, int, []byte, error) {
+	return OpenOptions{}.OpenSlot(dev, passphrase)
+}
+
+// Default cost caps of [OpenOptions], per keyslot and for the volume key
+// digest. They accept everything [DefaultParams] writes and what
+// cryptsetup writes with its normal settings: Argon2 memory up to its
+// default maximum of 1 GiB (it benchmarks the time cost for a 2-second
+// unlock, a handful of passes at that memory) and PBKDF2 iteration counts
+// of a 2-second benchmark on a fast machine (a few million).
+const (
+	DefaultMaxMemoryKiB  = 1 << 20 // 1 GiB
+	DefaultMaxTimeCost   = 32      // Argon2 passes
+	DefaultMaxIterations = 1 << 24 // PBKDF2 iterations, keyslot or digest
+)
+
+// OpenOptions cap the key-derivation work that opening a volume may do, so
+// that a crafted header (an untrusted disk image) cannot make [Open]
+// allocate 4 GiB for Argon2, run 65,536 passes or 2^32-1 PBKDF2 iterations
+// in each of 32 keyslots. The header format allows all of those. A zero
+// field means its default (DefaultMaxMemoryKiB, DefaultMaxTimeCost,
+// DefaultMaxIterations); a caller that trusts the header can raise the caps
+// up to the format's limits.
+//
+// Caps are checked before any KDF runs or its memory is allocated. A
+// keyslot over a cap is skipped; a digest over MaxIterations fails the
+// whole call. If no keyslot within the caps opens and some were skipped,
+// the error matches [ErrTooCostly] (and [ErrUnsupported]) instead of
+// [ErrWrongPassphrase]: the passphrase may be right.
+type OpenOptions struct {
+	// MaxMemoryKiB caps an Argon2 keyslot's memory in KiB.
+	MaxMemoryKiB int
+	// MaxTimeCost caps an Argon2 keyslot's number of passes.
+	MaxTimeCost int
+	// MaxIterations caps the PBKDF2 iterations of a keyslot and of the
+	// volume key digest.
+	MaxIterations int
+}
+
+// withDefaults returns o with zero or negative fields set to the defaults.
+func (o OpenOptions) withDefaults() OpenOptions {
+	if o.MaxMemoryKiB <= 0 {
+		o.MaxMemoryKiB = DefaultMaxMemoryKiB
 	}
+	if o.MaxTimeCost <= 0 {
+		o.MaxTimeCost = DefaultMaxTimeCost
+	}
+	if o.MaxIterations <= 0 {
+		o.MaxIterations = DefaultMaxIterations
+	}
+	return o
+}
+
+// tooCostly returns an error matching ErrTooCostly and ErrUnsupported.
+func tooCostly(format string, a ...any) error {
+	return fmt.Errorf("%w (%w): "+format, append([]any{ErrTooCostly, ErrUnsupported}, a...)...)
+}
+
+// allows reports whether unlocking ks stays within o (defaults applied).
+func (o OpenOptions) allows(ks *keyslot) bool {
+	if ks.kdf == PBKDF2 {
+		return ks.iterations <= o.MaxIterations
+	}
+	return ks.memoryKiB <= o.MaxMemoryKiB && ks.timeCost <= o.MaxTimeCost
+}
+
+// checkDigest fails when verifying a key against d would exceed o.
+func (o OpenOptions) checkDigest(d *digest) error {
+	if d != nil && d.iterations > o.MaxIterations {
+		return tooCostly("digest %d has %d PBKDF2 iterations (cap %d)", d.id, d.iterations, o.MaxIterations)
+	}
+	return nil
+}
+
+// Open is the package-level [Open] under the caps of o.
+func (o OpenOptions) Open(dev Device, passphrase []byte) (*Header, []byte, error) {
+	h, _, vk, err := o.OpenSlot(dev, passphrase)
+	return h, vk, err
+}
+
+// OpenSlot is the package-level [OpenSlot] under the caps of o.
+func (o OpenOptions) OpenSlot(dev Device, passphrase []byte) (*Header, int, []byte, error) {
+	h, slots, vk, err := o.unlock(dev, passphrase, false)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	return h, slots[0], vk, nil
+}
+
+// MatchKeyslots returns the header and the numbers of every keyslot that
+// passphrase opens, in Open's order (at least one), without returning the
+// volume key: what a caller needs to remove the keyslots of a passphrase.
+// Unlike Open it tries every keyslot, one KDF run each, under the caps of
+// o; errors are Open's.
+func (o OpenOptions) MatchKeyslots(dev Device, passphrase []byte) (*Header, []int, error) {
+	h, slots, vk, err := o.unlock(dev, passphrase, true)
+	clear(vk)
+	return h, slots, err
+}
+
+// MatchKeyslots is [OpenOptions.MatchKeyslots] under the default caps.
+func MatchKeyslots(dev Device, passphrase []byte) (*Header, []int, error) {
+	return OpenOptions{}.MatchKeyslots(dev, passphrase)
+}
+
+// unlock tries passphrase on the keyslots in open order within the caps of
+// o, stopping at the first that opens unless all is set. It returns the
+// slots that opened and the volume key.
+func (o OpenOptions) unlock(dev Device, passphrase []byte, all bool) (*Header, []int, []byte, error) {
+	if len(passphrase) > maxPassphrase {
+		return nil, nil, nil, fmt.Errorf("%w: passphrase of %d bytes (at most %d)", ErrInvalid, len(passphrase), maxPassphrase)
+	}
+	o = o.withDefaults()
 	h, err := ReadHeader(dev)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
+	if err := o.checkDigest(h.meta.segmentDigest()); err != nil {
+		return nil, nil, nil, err
+	}
+	var slots, skipped []int
+	var key []byte
 	for _, ks := range h.meta.openOrder() {
+		if !o.allows(&ks) {
+			skipped = append(skipped, ks.id)
+			continue
+		}
 		vk, err := h.meta.unlock(dev, &ks, passphrase)
 		if err != nil {
-			return nil, nil, err
+			clear(key)
+			return nil, nil, nil, err
 		}
-		if vk != nil {
-			return h, vk, nil
+		if vk == nil {
+			continue
+		}
+		slots = append(slots, ks.id)
+		if key == nil {
+			key = vk
+		} else {
+			clear(vk)
+		}
+		if !all {
+			break
 		}
 	}
-	return nil, nil, ErrWrongPassphrase
+	switch {
+	case len(slots) > 0:
+		return h, slots, key, nil
+	case len(skipped) > 0:
+		return nil, nil, nil, tooCostly("keyslots %v exceed the KDF caps (memory %d KiB, %d passes, %d iterations) and no other keyslot opens", skipped, o.MaxMemoryKiB, o.MaxTimeCost, o.MaxIterations)
+	}
+	return nil, nil, nil, ErrWrongPassphrase
 }
 
 // Format writes a new LUKS2 volume on dev: the primary and secondary
@@ -411,7 +552,8 @@ func (h *Header) document() (map[string]any, map[string]any, map[string]any, err
 // returns the keyslot number: the lowest free one. The area is the first
 // free 258048-byte gap of the keyslot area. The volume key must match the
 // header's digest ([ErrWrongKey]); [ErrNoSpace] if no number or area is
-// free or the metadata outgrows its JSON area. Nothing is written on error
+// free or the metadata outgrows its JSON area; [ErrTooCostly] if the
+// digest's iterations exceed [DefaultMaxIterations]. Nothing is written on error
 // before the writes start; the area is written before the headers.
 //
 // Randomness: AddKeyslot reads 32 bytes (keyslot salt) then 255936 bytes
@@ -431,6 +573,9 @@ func AddKeyslot(dev Device, volumeKey, newPassphrase []byte, p Params, rand io.R
 		return 0, err
 	}
 	d := h.meta.segmentDigest()
+	if err := (OpenOptions{}).withDefaults().checkDigest(d); err != nil {
+		return 0, err
+	}
 	if d == nil || !d.matches(volumeKey) {
 		return 0, ErrWrongKey
 	}
