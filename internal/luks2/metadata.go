@@ -5,8 +5,10 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // keyslot is a validated luks2 keyslot.
@@ -178,10 +180,45 @@ func jsonText(area []byte) ([]byte, error) {
 	return area[:i], nil
 }
 
-// strictUnmarshal decodes one JSON value; trailing data is an error.
+// strictUnmarshal decodes one JSON value; trailing data is an error. Key
+// names must match exactly: encoding/json would accept "Keyslots" or
+// "KDF" for "keyslots" and "kdf" (it folds case), which cryptsetup rejects.
 func strictUnmarshal(b []byte, v any, what string) error {
 	if err := json.Unmarshal(b, v); err != nil {
 		return corrupt("%s: %v", what, err)
+	}
+	return checkKeyNames(b, reflect.TypeOf(v), what)
+}
+
+// checkKeyNames fails if an object in b that decodes into a struct of type
+// t (through pointers and nested struct fields) has a key that equals one
+// of the struct's JSON names only when case is folded. Maps are checked
+// when their values are decoded; other keys are ignored, as json ignores
+// them.
+func checkKeyNames(b []byte, t reflect.Type, what string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(b, &obj) != nil || obj == nil {
+		return nil // not an object (null): the typed decode judged it
+	}
+	for _, key := range sortedKeys(obj) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case key == name:
+				if err := checkKeyNames(obj[key], f.Type, what+"."+name); err != nil {
+					return err
+				}
+			case strings.EqualFold(key, name):
+				return corrupt("%s: key %q (the name is %q)", what, key, name)
+			}
+		}
 	}
 	return nil
 }

@@ -490,3 +490,44 @@ func TestNoKeyMaterialInOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestReadHeaderKeyNamesExact checks that key names match exactly, as
+// cryptsetup's parser requires: encoding/json alone folds case (and the
+// Kelvin sign to k), so each of these headers used to be accepted.
+func TestReadHeaderKeyNamesExact(t *testing.T) {
+	base := formatted(t, TestParams())
+	h, err := ReadHeader(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(h.text)
+	for _, tc := range []struct{ old, new string }{
+		{`"keyslots":{`, `"Keyslots":{`},
+		{`"keyslots":{`, "\"\u212aeyslots\":{"}, // KELVIN SIGN folds to k
+		{`"config":{`, `"CONFIG":{`},
+		{`"json_size":`, `"JSON_size":`},
+		{`"kdf":{`, `"KDF":{`},
+		{`"af":{`, `"Af":{`},
+		{`"stripes":`, `"Stripes":`},
+		{`"offset":"32768"`, `"Offset":"32768"`},
+		{`"sector_size":`, `"Sector_Size":`},
+		{`"keyslots":["0"]`, `"KeySlots":["0"]`},
+		{`"type":"crypt"`, `"Type":"crypt"`},
+	} {
+		edited := strings.Replace(text, tc.old, tc.new, 1)
+		if edited == text {
+			t.Fatalf("%s not found in %s", tc.old, text)
+		}
+		dev := formatted(t, TestParams())
+		setJSON(dev, []byte(edited))
+		if _, err := ReadHeader(dev); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("key %s: ReadHeader = %v, want ErrCorrupt", tc.new, err)
+		}
+	}
+	// The exact names still parse (setJSON itself changes nothing else).
+	dev := formatted(t, TestParams())
+	setJSON(dev, []byte(text))
+	if _, err := ReadHeader(dev); err != nil {
+		t.Errorf("unchanged text: %v", err)
+	}
+}
