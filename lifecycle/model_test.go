@@ -1,0 +1,355 @@
+package lifecycle_test
+
+// The plain model of the property suite (properties_test.go). It is written
+// from FACTS.md and the package documentation, not from the code: one small
+// type per concept, its own permission table and support matrix, and no call
+// into lifecycle except to name things (sentinels, image and size tables).
+// It predicts, before each call, whether the call is refused and with which
+// sentinel and fact. Where the outcome depends on a key chain that is no
+// longer pristine (a customer key disabled, deleted or purged, a BEK gone),
+// the model does not claim to know the exact timing of the one-hour grace
+// of F47: it predicts success when every key is pristine, and otherwise
+// allows either success or the key-chain refusal (pred.maybe).
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/atrest-sim/atrest/lifecycle"
+	"github.com/atrest-sim/atrest/vault"
+)
+
+// want is one refusal: a sentinel (lifecycle or vault, matched with
+// errors.Is) and, when set, the FACTS.md fact the RefusedError names.
+type want struct {
+	err  error
+	fact string
+}
+
+func (w want) String() string {
+	if w.fact == "" {
+		return w.err.Error()
+	}
+	return w.err.Error() + " (" + w.fact + ")"
+}
+
+// pred is a prediction: refuse non-empty means the call must fail with one
+// of them; maybe lists refusals that are allowed but not required.
+type pred struct {
+	refuse []want
+	maybe  []want
+}
+
+func (p *pred) no(err error, fact string)    { p.refuse = append(p.refuse, want{err, fact}) }
+func (p *pred) might(err error, fact string) { p.maybe = append(p.maybe, want{err, fact}) }
+func (p pred) refused() bool                 { return len(p.refuse) > 0 }
+
+// matches reports whether err matches one of ws.
+func matches(err error, ws []want) bool {
+	for _, w := range ws {
+		if !errors.Is(err, w.err) {
+			continue
+		}
+		var re *lifecycle.RefusedError
+		if w.fact == "" || errors.As(err, &re) && re.Fact == w.fact {
+			return true
+		}
+	}
+	return false
+}
+
+type mVault struct {
+	name, region, geo string
+	premium, pp       bool
+	retention         int // days
+	forDE             bool
+}
+
+type keyState int
+
+const (
+	keyLive keyState = iota
+	keyDeleted
+	keyPurged
+)
+
+type mKey struct {
+	vault, name string
+	oct         bool
+	bits        int
+	enabled     []bool // by version, oldest first
+	state       keyState
+	deletedAt   time.Time
+	lineage     int
+}
+
+// mBlob is a key backup file: a copy of a lineage that lives for ever.
+type mBlob struct {
+	lineage  int
+	vault    string
+	key      string
+	geo, sub string
+	oct      bool
+	bits     int
+	versions int
+}
+
+type mDES struct {
+	name, region, vault, key string
+	double, auto             bool
+	lineage                  int // the key lineage the DES was created on
+}
+
+type mFile struct{ path, marker string }
+
+type mDisk struct {
+	name, region, des string
+	vm                string
+	os                bool
+	files             []mFile // readable files, in write order
+	residual          []string
+	lost              bool
+	everADE, ade      bool
+	secretID          string
+	snapshots         int
+}
+
+type mVM struct {
+	name, region   string
+	image          lifecycle.Image
+	size           lifecycle.Size
+	eah            bool
+	state          lifecycle.VMState
+	osDisk         string
+	data           []string
+	mounted        map[string]bool
+	ade            *mADE
+	everADE        bool
+	temp           []mFile // files on the temp disk since the last allocation
+	tempCoveredADE bool
+}
+
+type mADE struct {
+	vault   string
+	kek     string // key name, "" for BEK only
+	kekVer  int
+	vols    lifecycle.VolumeType
+	efa     bool
+	secret  string // versioned secret id (from BEKSecretID)
+	secName string
+}
+
+type mSnap struct {
+	name, region, des string
+	files             []mFile
+	ade               bool
+	secretID          string
+	residual          []string
+}
+
+type mVHD struct {
+	name, source string
+	ade          bool
+	secretID     string
+	files        []mFile
+	residual     []string
+	holders      map[string]bool
+}
+
+type mRP struct {
+	name  string
+	vm    mVM // copy at backup time
+	disks map[string]*mDisk
+	ade   bool
+	kek   bool
+}
+
+type mRepl struct {
+	vm         string
+	target     string
+	failedOver string
+	disks      []string // the VM's disks when replication was enabled
+	targetDES  map[string]string
+}
+
+// model is the whole plain model.
+type model struct {
+	now       time.Time
+	vaults    map[string]*mVault
+	keys      map[string]*mKey // vault/name
+	blobs     map[string]*mBlob
+	des       map[string]*mDES
+	vms       map[string]*mVM
+	disks     map[string]*mDisk
+	snaps     map[string]*mSnap
+	vhds      map[string]*mVHD
+	rps       map[string]*mRP
+	repls     map[string]*mRepl
+	images    map[string]lifecycle.Image
+	grants    map[string]mGrant // target -> grant
+	roles     map[string]map[string][]vault.Role
+	hostBEKs  map[string]bool // secret ids handed to the host
+	backupSvc map[string]bool // vaults the backup service may use (F90)
+	bekCopies map[string]bool // secret names with a copy outside their vault
+	lineages  int
+	markers   int
+	shredded  map[int]time.Time // CMK lineage -> when the last copy went
+	secrets   map[string]*mSecret // BEK secrets by name
+	// imageFiles and imageDES describe captured images: the files of the
+	// OS disk and its DES at capture.
+	imageFiles map[string][]mFile
+	imageDES   map[string]string
+	auditSeen  int // audit events already searched by T9
+}
+
+// mSecret is a BEK secret.
+type mSecret struct {
+	vault     string
+	state     keyState
+	deletedAt time.Time
+}
+
+type mGrant struct {
+	name    string
+	expires time.Time
+	who     string
+}
+
+func newModel(now time.Time) *model {
+	return &model{now: now, vaults: map[string]*mVault{}, keys: map[string]*mKey{}, blobs: map[string]*mBlob{},
+		des: map[string]*mDES{}, vms: map[string]*mVM{}, disks: map[string]*mDisk{}, snaps: map[string]*mSnap{},
+		vhds: map[string]*mVHD{}, rps: map[string]*mRP{}, repls: map[string]*mRepl{}, images: map[string]lifecycle.Image{},
+		grants: map[string]mGrant{}, roles: map[string]map[string][]vault.Role{}, hostBEKs: map[string]bool{},
+		backupSvc: map[string]bool{}, bekCopies: map[string]bool{}, shredded: map[int]time.Time{}, secrets: map[string]*mSecret{}, imageFiles: map[string][]mFile{}, imageDES: map[string]string{}}
+}
+
+// region table of the model: the three regions the machine uses.
+var geoOf = map[string]string{"westeurope": "Europe", "northeurope": "Europe", "eastus": "United States"}
+var pairOf = map[string]string{"westeurope": "northeurope", "northeurope": "westeurope", "eastus": "westus"}
+
+const retireAt = "2028-09-15" // ADE retirement (F64)
+
+func (m *model) retired() bool {
+	t, _ := time.Parse("2006-01-02", retireAt)
+	return !m.now.Before(t)
+}
+
+// keyGone reports a key purged, or soft-deleted past its retention (F26).
+func (m *model) keyGone(k *mKey) bool {
+	if k.state == keyPurged {
+		return true
+	}
+	return k.state == keyDeleted && !m.now.Before(k.deletedAt.Add(time.Duration(m.vaults[k.vault].retention)*24*time.Hour))
+}
+
+// pristine reports a key that is live with every version enabled.
+func (m *model) pristine(vaultName, name string) bool {
+	k := m.keys[vaultName+"/"+name]
+	if k == nil || k.state != keyLive {
+		return false
+	}
+	for _, e := range k.enabled {
+		if !e {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *model) desPristine(des string) bool {
+	if des == "" {
+		return true
+	}
+	d := m.des[des]
+	return d != nil && m.pristine(d.vault, d.key)
+}
+
+// vmPristine reports a VM every key of which is pristine: its disks' customer
+// keys, its BEK secret and its KEK.
+func (m *model) vmPristine(vm *mVM) bool {
+	for _, dn := range vm.disks() {
+		if !m.desPristine(m.disks[dn].des) {
+			return false
+		}
+	}
+	if vm.ade != nil {
+		if s := m.secrets[vm.ade.secName]; s == nil || s.state != keyLive || m.retired() {
+			return false
+		}
+		if vm.ade.kek != "" && !m.pristine(vm.ade.vault, vm.ade.kek) {
+			return false
+		}
+	}
+	return true
+}
+
+func (vm *mVM) disks() []string { return append([]string{vm.osDisk}, vm.data...) }
+
+// can is the model's F38 permission table: what each Key Vault role grants.
+func can(roles []vault.Role, op string) bool {
+	for _, r := range roles {
+		switch r {
+		case vault.RoleAdministrator:
+			return true
+		case vault.RoleCryptoOfficer:
+			if strings.HasPrefix(op, "key") {
+				return true
+			}
+		case vault.RoleCryptoUser:
+			if op == "keyBackup" || op == "keyUpdate" || op == "keyCrypto" {
+				return true
+			}
+		case vault.RoleSecretsOfficer:
+			if strings.HasPrefix(op, "secret") {
+				return true
+			}
+		case vault.RoleSecretsUser:
+			if op == "secretGet" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (m *model) allowed(who, vaultName, op string) bool {
+	return can(m.roles[who][vaultName], op)
+}
+
+// adeSupport is the model's ADE support matrix (F72-F75).
+func adeSizeOK(s lifecycle.Size) bool {
+	switch {
+	case s.Family == "Basic", s.Family == "A", s.Family == "L", s.WriteAccelerator, s.Series >= 7:
+		return false
+	case s.Series == 6 && s.TempDiskGB > 0:
+		return false
+	}
+	return true
+}
+
+// tempPlain reports whether the model expects a VM's temp disk to hold
+// plaintext at rest: neither encryption at host, nor a v5+ size (F56), nor
+// ADE covers it (F70).
+func (vm *mVM) tempPlain() bool {
+	return !vm.eah && vm.size.Series < 5 && !vm.tempCoveredADE
+}
+
+func (m *model) marker() string {
+	m.markers++
+	return fmt.Sprintf("ATREST-MARKER-%05d-plaintext-at-rest", m.markers)
+}
+
+const markerPrefix = "ATREST-MARKER-"
+
+func markersOf(fs []mFile) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.marker
+	}
+	return out
+}
+
+func cloneFiles(fs []mFile) []mFile { return slices.Clone(fs) }
