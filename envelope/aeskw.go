@@ -28,13 +28,15 @@ const (
 func kwWrapCore(b cipher.Block, out, scratch []byte) {
 	n := len(out)/8 - 1
 	a := binary.BigEndian.Uint64(out[:8])
+	scratch = scratch[:16]
 	for j := 0; j < 6; j++ {
 		for i := 1; i <= n; i++ {
+			r := out[8*i : 8*i+8]
 			binary.BigEndian.PutUint64(scratch[:8], a)
-			copy(scratch[8:], out[8*i:8*i+8])
+			binary.BigEndian.PutUint64(scratch[8:], binary.BigEndian.Uint64(r))
 			b.Encrypt(scratch, scratch)
 			a = binary.BigEndian.Uint64(scratch[:8]) ^ uint64(n*j+i)
-			copy(out[8*i:8*i+8], scratch[8:])
+			binary.BigEndian.PutUint64(r, binary.BigEndian.Uint64(scratch[8:]))
 		}
 	}
 	binary.BigEndian.PutUint64(out[:8], a)
@@ -46,13 +48,15 @@ func kwUnwrapCore(b cipher.Block, dst, in, scratch []byte) uint64 {
 	n := len(in)/8 - 1
 	copy(dst, in[8:])
 	a := binary.BigEndian.Uint64(in[:8])
+	scratch = scratch[:16]
 	for j := 5; j >= 0; j-- {
 		for i := n; i >= 1; i-- {
+			r := dst[8*(i-1) : 8*i]
 			binary.BigEndian.PutUint64(scratch[:8], a^uint64(n*j+i))
-			copy(scratch[8:], dst[8*(i-1):8*i])
+			binary.BigEndian.PutUint64(scratch[8:], binary.BigEndian.Uint64(r))
 			b.Decrypt(scratch, scratch)
 			a = binary.BigEndian.Uint64(scratch[:8])
-			copy(dst[8*(i-1):8*i], scratch[8:])
+			binary.BigEndian.PutUint64(r, binary.BigEndian.Uint64(scratch[8:]))
 		}
 	}
 	return a
