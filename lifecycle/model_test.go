@@ -196,7 +196,7 @@ type model struct {
 	bekCopies map[string]bool // secret names with a copy outside their vault
 	lineages  int
 	markers   int
-	shredded  map[int]time.Time // CMK lineage -> when the last copy went
+	shredded  map[int]time.Time   // CMK lineage -> when the last copy went
 	secrets   map[string]*mSecret // BEK secrets by name
 	// imageFiles and imageDES describe captured images: the files of the
 	// OS disk and its DES at capture.

@@ -6,10 +6,10 @@ package lifecycle_test
 
 import (
 	"bytes"
-	"os"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"

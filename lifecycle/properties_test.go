@@ -1377,10 +1377,11 @@ func (h *harness) actDownloadVHD(t *rapid.T) {
 	}
 	var g string
 	call := fmt.Sprintf("g, _ := w.GrantAccess(%q, %q, %v)", who, tgt, dur)
-	ok := h.do(call, p, func() (err error) { g, err = h.w.GrantAccess(who, tgt, dur); return })
-	if ok && who == auditor {
+	err := func() (err error) { g, err = h.w.GrantAccess(who, tgt, dur); return }()
+	if err == nil && who == auditor {
 		h.t.Fatalf("T10 authorization: %s succeeded for %s, whose role has no export permission (F116)", call, auditor)
 	}
+	ok := h.do(call, p, func() error { return err })
 	if !ok {
 		return
 	}
