@@ -88,10 +88,14 @@ func TestTheoremsCatchMutations(t *testing.T) {
 	warmPool(t)
 	// Shrinking stops at -rapid.shrinktime (30 s by default); 3 s per fault
 	// keeps this test near 20 s and still prints short sequences.
-	if f := flag.Lookup("rapid.shrinktime"); f != nil {
-		old := f.Value.String()
-		_ = f.Value.Set("3s")
-		t.Cleanup(func() { _ = f.Value.Set(old) })
+	// rapid stops at the first failure, so a high -rapid.checks costs
+	// nothing when the fault is found, and makes finding it near certain.
+	for name, v := range map[string]string{"rapid.shrinktime": "3s", "rapid.checks": "3000"} {
+		if f := flag.Lookup(name); f != nil {
+			old := f.Value.String()
+			_ = f.Value.Set(v)
+			t.Cleanup(func() { _ = f.Value.Set(old) })
+		}
 	}
 	for _, c := range []struct {
 		theorem string
