@@ -264,7 +264,11 @@ func (m *model) desPristine(des string) bool {
 		return true
 	}
 	d := m.des[des]
-	return d != nil && m.pristine(d.vault, d.key)
+	if d == nil {
+		return false
+	}
+	k := m.keys[d.vault+"/"+d.key] // a key recreated after a purge is another lineage
+	return k != nil && k.lineage == d.lineage && m.pristine(d.vault, d.key)
 }
 
 // vmPristine reports a VM every key of which is pristine: its disks' customer
