@@ -134,16 +134,6 @@ func keyURL(vaultName, name string) string {
 // ids of key versions, by "vault/name", as the system named them.
 type keyIDs map[string][]string
 
-func (h *harness) vmsWhere(f func(*mVM) bool) map[string]*mVM {
-	out := map[string]*mVM{}
-	for n, vm := range h.m.vms {
-		if f(vm) {
-			out[n] = vm
-		}
-	}
-	return out
-}
-
 // advanceModel moves the model's clock and applies what the model knows
 // happens with time: SAS expiry (F105), auto-purge at the end of retention
 // (F26), and, for VMs whose keys are not pristine, the F47 shutdown, which
@@ -1420,7 +1410,7 @@ func (h *harness) actDownloadVHD(t *rapid.T) {
 	}
 	h.checkT2T3VHD(v)
 	if rapid.Bool().Draw(t, "revoke") {
-		if h.do(fmt.Sprintf("w.RevokeAccess(g)"), pred{}, func() error { return h.w.RevokeAccess(g) }) {
+		if h.do("w.RevokeAccess(g)", pred{}, func() error { return h.w.RevokeAccess(g) }) {
 			delete(m.grants, tgt)
 		}
 	}
