@@ -32,3 +32,5 @@
 // model an operation a question needs (see [Answer.Missing]), the answer
 // says so and reports what the simulation can show instead.
 package examples
+
+//go:generate go run gen_examples.go
