@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -285,9 +284,6 @@ func (h *harness) checkT10Authorization(table []verdictPair) {
 // answer and on every key and whether it is obtainable.
 func (h *harness) checkT11Agreement(table []verdictPair) {
 	for _, p := range table {
-		if h.knownIssue(p) {
-			continue
-		}
 		if p.sym.Readable != p.con.Readable {
 			h.t.Fatalf("T11 agreement: %v -> %v: symbolic readable=%v, concrete readable=%v\nsymbolic: %v\nconcrete: %v", p.v, p.a, p.sym.Readable, p.con.Readable, p.sym, p.con)
 		}
@@ -323,26 +319,3 @@ func (h *harness) checkRawUnchanged(call string, raw map[string][32]byte) {
 }
 
 var _ = fmt.Sprint
-
-// strict turns the known issues below back into failures:
-// ATREST_PROPS_STRICT=1 go test -run Theorems ./lifecycle/
-var strict = os.Getenv("ATREST_PROPS_STRICT") != ""
-
-// knownIssue filters disagreements the machine found in lifecycle and that
-// are reported, not fixed, here (the suite does not change behaviour):
-//
-// KNOWN-1 (found by this machine, shrunk to: CreateVM vm0 Ubuntu Basic_A1;
-// WriteFile vm0 temp; Deallocate vm0): Deallocate empties the temp disk but
-// keeps its ledger, so the symbolic verdict of the storage insider on the
-// temp disk of a deallocated VM says readable while nothing is left.
-func (h *harness) knownIssue(p verdictPair) bool {
-	if strict {
-		return false
-	}
-	if p.a.Kind == lifecycle.TempDiskArtifact && p.v.Kind == lifecycle.StorageInsider {
-		if vm := h.m.vms[p.a.Name]; vm != nil && vm.state == lifecycle.Deallocated {
-			return true
-		}
-	}
-	return false
-}

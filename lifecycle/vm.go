@@ -405,7 +405,9 @@ func (w *World) Stop(name string) error {
 }
 
 // Deallocate releases a VM from its host: the temp disk's contents and the
-// BEK volume are gone (F70, F82).
+// BEK volume are gone (F70, F82). Stop and Restart keep the VM on its host,
+// so they keep the temp disk; only deallocation (and the fresh host of the
+// next start) loses it.
 func (w *World) Deallocate(name string) error {
 	vm, err := w.vm("Deallocate", name)
 	if err != nil {
@@ -415,6 +417,9 @@ func (w *World) Deallocate(name string) error {
 	if vm.temp != nil {
 		vm.temp.Reset()
 	}
+	// The record of what was written goes with the bytes: nothing written
+	// is left to read on the released temp disk (KNOWN-1 of PROPERTIES.md).
+	vm.tmpLed = newLedger()
 	w.lockDisks(vm)
 	return nil
 }

@@ -1,0 +1,104 @@
+package lifecycle_test
+
+// Regression scenarios for the disagreements the property suite found
+// (PROPERTIES.md, "Found by the machine"). Each is the shrunk sequence rapid
+// printed, replayed as a plain test, with the symbolic and the concrete
+// verdict compared for every artifact and vantage after every step.
+
+import (
+	"testing"
+
+	"github.com/atrest-sim/atrest/lifecycle"
+)
+
+// regressWorld is the property suite's starting world (newHarness) for a
+// plain test.
+func regressWorld(t *testing.T, seed uint64) *lifecycle.World {
+	t.Helper()
+	warmPool(t)
+	w, err := lifecycle.New(lifecycle.Config{Seed: seed, RSAKeys: propPool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{w.AddSubscription("tenant1", sub1), w.RegisterEncryptionAtHost(sub1),
+		w.AddPrincipal(alice), w.AssignComputeRole(alice, sub1, lifecycle.Contributor),
+		w.AddPrincipal(auditor), w.AssignComputeRole(auditor, sub1, lifecycle.ContributorNoExport), w.AddHost(onprem)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+// mustOK fails the test on err.
+func mustOK(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// agree checks T11 over every artifact of w for the given vantages and
+// returns the concrete answers by "vantage -> artifact".
+func agree(t *testing.T, w *lifecycle.World, step string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for _, a := range lifecycle.ArtifactsOf(w) {
+		for _, v := range allVantages(w, a) {
+			sym, err := w.Symbolic(v, a)
+			if err != nil {
+				t.Fatalf("%s: Symbolic(%v, %v): %v", step, v, a, err)
+			}
+			con, err := w.Concrete(v, a)
+			if err != nil {
+				t.Fatalf("%s: Concrete(%v, %v): %v", step, v, a, err)
+			}
+			if sym.Readable != con.Readable {
+				t.Fatalf("%s: %v -> %v: symbolic readable=%v, concrete readable=%v\nsymbolic: %v\nconcrete: %v", step, v, a, sym.Readable, con.Readable, sym, con)
+			}
+			out[v.String()+" -> "+a.String()] = con.Readable
+		}
+	}
+	return out
+}
+
+// allVantages is vantagesFor without a harness.
+func allVantages(w *lifecycle.World, a lifecycle.Artifact) []lifecycle.Vantage {
+	h := &harness{w: w}
+	return h.vantagesFor(a)
+}
+
+// TestKnown1TempDiskLedgerDroppedOnDeallocate is KNOWN-1, found by T11:
+// after Deallocate the temp disk's record of written files survived its
+// bytes, so the storage insider's symbolic verdict said readable and the
+// concrete one said not. Shrunk: CreateVM vm0 Ubuntu Basic_A1; WriteFile
+// vm0 temp; Deallocate vm0. Temp contents survive Stop and Restart (the VM
+// stays on its host) and are lost on Deallocate (F56, F70).
+func TestKnown1TempDiskLedgerDroppedOnDeallocate(t *testing.T) {
+	w := regressWorld(t, 1)
+	mustOK(t, w.CreateVM(lifecycle.VMSpec{Name: "vm0", Subscription: sub1, Region: "westeurope", Image: "Canonical:ubuntu-22_04-lts", Size: "Basic_A1"}))
+	mustOK(t, w.WriteFile("vm0", lifecycle.TempDisk, "/m/1.txt", []byte("ATREST-MARKER-00001-plaintext-at-rest")))
+	temp := lifecycle.Artifact{Kind: lifecycle.TempDiskArtifact, Name: "vm0"}
+	insiderKey := lifecycle.Vantage{Kind: lifecycle.StorageInsider}.String() + " -> " + temp.String()
+	for _, step := range []struct {
+		name string
+		do   func() error
+		want bool // the storage insider reads the temp disk (Basic_A1: plaintext, F56)
+	}{
+		{"after WriteFile", func() error { return nil }, true},
+		{"after Stop", func() error { return w.Stop("vm0") }, true},
+		{"after Start", func() error { return w.Start("vm0") }, true},
+		{"after Restart", func() error { return w.Restart("vm0") }, true},
+		{"after Deallocate", func() error { return w.Deallocate("vm0") }, false},
+		{"after Start again", func() error { return w.Start("vm0") }, false},
+	} {
+		mustOK(t, step.do())
+		got := agree(t, w, step.name)
+		if got[insiderKey] != step.want {
+			t.Fatalf("%s: %s readable=%v, want %v", step.name, insiderKey, got[insiderKey], step.want)
+		}
+	}
+	if _, err := w.ReadFile("vm0", lifecycle.TempDisk, "/m/1.txt"); err == nil {
+		t.Fatal("the file written before Deallocate is still on the temp disk of the new host")
+	}
+}
