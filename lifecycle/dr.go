@@ -353,6 +353,12 @@ func (w *World) resolveReplica(a Artifact) (*target, error) {
 					if rd.os {
 						t.name = rep.failedOver + "-osdisk"
 					}
+					// After failover the replica is the new VM's disk: the
+					// guest may since have changed its layers (EnableADE,
+					// DisableADE) and the replica's description follows.
+					if d, ok := w.disks[t.name]; ok && d.m == rd.m {
+						t.des, t.files, t.ade = d.des, d.files, d.ade
+					}
 				}
 				return t, nil
 			}

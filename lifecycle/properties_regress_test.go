@@ -102,3 +102,30 @@ func TestKnown1TempDiskLedgerDroppedOnDeallocate(t *testing.T) {
 		t.Fatal("the file written before Deallocate is still on the temp disk of the new host")
 	}
 }
+
+// TestDRReplicaFollowsFailedOverDisk is the T11 failure of a deep run
+// (-rapid.seed=202, shrunk): after Failover the replica's media is the new
+// VM's disk, so when that VM enabled ADE the replica's bytes became a
+// guest-encrypted volume while its description still said SSE only, and
+// the DR region's symbolic verdict said readable where reading failed.
+// Shrunk: CreateVM vm1 RHEL 8.6 Standard_E8s_v3; data disks d0, d3, d2;
+// CreateVault kv1 northeurope (for disk encryption); EnableReplication vm1
+// northeurope; Failover vm1 vm3; EnableADE vm3 {kv1, OS, EncryptFormatAll}.
+func TestDRReplicaFollowsFailedOverDisk(t *testing.T) {
+	w := regressWorld(t, 0)
+	mustOK(t, w.CreateVM(lifecycle.VMSpec{Name: "vm1", Subscription: sub1, Region: "westeurope", Image: "RedHat:rhel-8_6", Size: "Standard_E8s_v3"}))
+	mustOK(t, w.CreateVault(lifecycle.VaultSpec{Name: "kv1", Subscription: sub1, Region: "northeurope", RetentionDays: 7, EnabledForDiskEncryption: true}))
+	for _, d := range []string{"d0", "d3"} {
+		mustOK(t, w.CreateDisk(lifecycle.DiskSpec{Name: d, Subscription: sub1, Region: "westeurope", SizeMiB: 16}))
+		mustOK(t, w.AttachDisk("vm1", d))
+		mustOK(t, w.Mount("vm1", d))
+	}
+	mustOK(t, w.WriteFile("vm1", "vm1-osdisk", "/m/1.txt", []byte("ATREST-MARKER-00001-plaintext-at-rest")))
+	mustOK(t, w.EnableReplication(admin, "vm1", lifecycle.ReplicationSpec{TargetRegion: "northeurope"}))
+	mustOK(t, w.Failover("vm1", "vm3"))
+	agree(t, w, "after Failover")
+	mustOK(t, w.EnableADE("vm3", lifecycle.ADESpec{Vault: "kv1", Volumes: lifecycle.VolumeOS, EncryptFormatAll: true}))
+	agree(t, w, "after EnableADE on the failed-over VM")
+	mustOK(t, w.EnableADE("vm3", lifecycle.ADESpec{Vault: "kv1", Volumes: lifecycle.VolumeAll, EncryptFormatAll: true}))
+	agree(t, w, "after EnableADE of the data volumes")
+}

@@ -827,8 +827,8 @@ func (h *harness) actPower(t *rapid.T) {
 			vm.tempCoveredADE = vm.ade != nil && vm.ade.coversTemp(vm.image.OS)
 		}
 		vm.state = lifecycle.Running
-	case op == "Restart":
-		vm.state = lifecycle.Stopped
+	case op == "Restart" && vm.state == lifecycle.Running:
+		vm.state = lifecycle.Stopped // Restart is Stop then Start; a failed Start leaves a deallocated VM deallocated
 	}
 }
 
