@@ -206,6 +206,15 @@ func (w *World) RestoreVM(rpName string, s RestoreSpec) error {
 		case !kvm.spec.EnabledForDiskEncryption:
 			return refuse(op, "F41", ErrVaultConfig, "the vault is not enabled for disk encryption")
 		}
+	}
+	// Every name is checked before anything is created: a failed restore
+	// changes nothing (and a disk made before a later failure is removed).
+	for _, rd := range rp.disks {
+		if _, ok := w.disks[restoredDiskName(s.VM, rd)]; ok {
+			return refuse(op, "", ErrInvalid, "disk "+restoredDiskName(s.VM, rd)+" exists")
+		}
+	}
+	if s.KeyVault != "" {
 		if err := w.ensureADEPlatform(s.KeyVault); err != nil {
 			return err
 		}
@@ -221,14 +230,13 @@ func (w *World) RestoreVM(rpName string, s RestoreSpec) error {
 		vm.ade = &c
 	}
 	var made []string
+	undo := func() {
+		for _, n := range made {
+			delete(w.disks, n)
+		}
+	}
 	for _, rd := range rp.disks {
-		name := s.VM + "-" + rd.name
-		if rd.os {
-			name = s.VM + "-osdisk"
-		}
-		if _, ok := w.disks[name]; ok {
-			return refuse(op, "", ErrInvalid, "disk "+name+" exists")
-		}
+		name := restoredDiskName(s.VM, rd)
 		des := ""
 		if s.Region == src.Region {
 			if dd, ok := w.des[rd.des]; ok && dd.spec.Subscription == s.Subscription && !w.faulty(faultRestoreDropsDES) { // mutation hook (faults.go)
@@ -237,11 +245,13 @@ func (w *World) RestoreVM(rpName string, s RestoreSpec) error {
 		}
 		m, err := w.newManaged(op, DiskSpec{Name: name, Subscription: s.Subscription, Region: s.Region, SizeMiB: int64(rd.m.Sectors() * sectorSize >> 20), DES: des})
 		if err != nil {
+			undo()
 			return err
 		}
 		err = copyWritten(m, rd.m)
 		rd.m.Lock()
 		if err != nil {
+			undo()
 			return refuseCause(op, "F86", ErrKeyUnavailable, "reading the recovery point", err)
 		}
 		d := &diskState{name: name, sub: s.Subscription, region: s.Region, sizeMiB: int64(rd.m.Sectors() * sectorSize >> 20), m: m,
@@ -264,13 +274,20 @@ func (w *World) RestoreVM(rpName string, s RestoreSpec) error {
 	}
 	w.vms[s.VM] = vm
 	if err := w.start(op, vm); err != nil {
-		for _, n := range made {
-			delete(w.disks, n)
-		}
+		undo()
 		delete(w.vms, s.VM)
 		return err
 	}
 	return nil
+}
+
+// restoredDiskName names the disk a restore makes from a recovery point's
+// disk: "<vm>-osdisk" or "<vm>-<source disk>".
+func restoredDiskName(vmName string, rd *rpDisk) string {
+	if rd.os {
+		return vmName + "-osdisk"
+	}
+	return vmName + "-" + rd.name
 }
 
 // moveID returns a versioned Key Vault id with its vault replaced: the id

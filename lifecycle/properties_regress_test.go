@@ -6,6 +6,8 @@ package lifecycle_test
 // verdict compared for every artifact and vantage after every step.
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/atrest-sim/atrest/lifecycle"
@@ -128,4 +130,51 @@ func TestDRReplicaFollowsFailedOverDisk(t *testing.T) {
 	agree(t, w, "after EnableADE on the failed-over VM")
 	mustOK(t, w.EnableADE("vm3", lifecycle.ADESpec{Vault: "kv1", Volumes: lifecycle.VolumeAll, EncryptFormatAll: true}))
 	agree(t, w, "after EnableADE of the data volumes")
+}
+
+// TestRestoreVMFailureChangesNothing: RestoreVM used to create the restored
+// disks one by one and return on the first failure, leaving the disks made
+// before it behind (a failed operation must change nothing). Two ways to
+// fail on a later disk: its name is taken, or its customer key cannot wrap
+// a new DEK.
+func TestRestoreVMFailureChangesNothing(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		breakIt func(t *testing.T, w *lifecycle.World, keyID string)
+	}{
+		{"later disk name taken", func(t *testing.T, w *lifecycle.World, _ string) {
+			mustOK(t, w.CreateDisk(lifecycle.DiskSpec{Name: "vm1-d0", Subscription: sub1, Region: "westeurope", SizeMiB: 16}))
+		}},
+		{"later disk's customer key disabled", func(t *testing.T, w *lifecycle.World, keyID string) {
+			mustOK(t, w.SetKeyEnabled(admin, keyID, false))
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := regressWorld(t, 3)
+			mustOK(t, w.CreateVault(lifecycle.VaultSpec{Name: "kv0", Subscription: sub1, Region: "westeurope", PurgeProtection: true, RetentionDays: 7, EnabledForDiskEncryption: true}))
+			id, err := w.CreateKey(admin, "kv0", "k0", lifecycle.KeySpec{})
+			mustOK(t, err)
+			mustOK(t, w.CreateDES(lifecycle.DESSpec{Name: "des0", Subscription: sub1, Region: "westeurope", KeyID: id}))
+			mustOK(t, w.CreateVM(lifecycle.VMSpec{Name: "vm0", Subscription: sub1, Region: "westeurope", Image: "Canonical:ubuntu-22_04-lts", Size: "Standard_D2s_v3"}))
+			mustOK(t, w.CreateDisk(lifecycle.DiskSpec{Name: "d0", Subscription: sub1, Region: "westeurope", SizeMiB: 16, DES: "des0"}))
+			mustOK(t, w.AttachDisk("vm0", "d0"))
+			mustOK(t, w.Mount("vm0", "d0"))
+			mustOK(t, w.WriteFile("vm0", "d0", "/m/1.txt", []byte("ATREST-MARKER-00001-plaintext-at-rest")))
+			mustOK(t, w.BackupVM("vm0", "rp1"))
+			c.breakIt(t, w, id)
+			before := fmt.Sprint(lifecycle.ArtifactsOf(w))
+			if err := w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1"}); err == nil {
+				t.Fatal("RestoreVM succeeded; the scenario should make its second disk fail")
+			}
+			if after := fmt.Sprint(lifecycle.ArtifactsOf(w)); after != before {
+				t.Fatalf("a failed RestoreVM changed the artifacts:\nbefore %s\nafter  %s", before, after)
+			}
+			if _, _, err := w.VMStatus("vm1"); !errors.Is(err, lifecycle.ErrNotFound) {
+				t.Fatalf("VMStatus(vm1) after a failed restore: %v, want ErrNotFound", err)
+			}
+			if err := w.CreateDisk(lifecycle.DiskSpec{Name: "vm1-osdisk", Subscription: sub1, Region: "westeurope", SizeMiB: 16}); err != nil {
+				t.Fatalf("the failed restore left vm1-osdisk behind: %v", err)
+			}
+		})
+	}
 }
