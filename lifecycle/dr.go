@@ -236,6 +236,7 @@ func (w *World) syncReplica(rep *replication, rd *replicaDisk) error {
 	if !ok {
 		return nil
 	}
+	w.touch(rd.m)
 	was := d.m.Unlocked()
 	err := copyWritten(rd.m, d.m)
 	restoreLock(d.m, was)

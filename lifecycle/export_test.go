@@ -148,3 +148,7 @@ func AttachedVM(w *World, diskName string) string {
 	}
 	return ""
 }
+
+// SetReadMemo switches the read memo of concrete verdicts (memo.go) on or
+// off; the property suite compares verdicts with and without it.
+func SetReadMemo(w *World, on bool) { w.memoOff = !on }

@@ -9,7 +9,9 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -100,6 +102,10 @@ func (h *harness) rawDigest() map[string][32]byte {
 // checkAll is the invariant: every theorem that is a property of a state.
 func (h *harness) checkAll() {
 	table := h.verdicts(false)
+	h.checks++
+	if memoCheckEvery > 0 && h.checks%memoCheckEvery == 0 {
+		h.checkReadMemo(table)
+	}
 	h.checkT1AtRest()
 	h.checkT3HostReads()
 	h.checkT5CryptoShredding(table)
@@ -319,3 +325,34 @@ func (h *harness) checkRawUnchanged(call string, raw map[string][32]byte) {
 }
 
 var _ = fmt.Sprint
+
+// memoCheckEvery says how often (in invariant checks) the concrete verdicts
+// are recomputed without the world's read memo (memo.go) and compared with
+// the memoized ones: a device written without its content version changing
+// would show up as a stale verdict here. ATREST_MEMO_CHECK=1 checks after
+// every step; ATREST_MEMO=off runs without the memo.
+var memoCheckEvery = func() int {
+	if n, err := strconv.Atoi(os.Getenv("ATREST_MEMO_CHECK")); err == nil && n >= 0 {
+		return n
+	}
+	return 8
+}()
+
+var memoOff = os.Getenv("ATREST_MEMO") == "off"
+
+// checkReadMemo recomputes every concrete verdict without the read memo and
+// compares it with the table's.
+func (h *harness) checkReadMemo(table []verdictPair) {
+	lifecycle.SetReadMemo(h.w, false)
+	fresh := h.verdicts(true)
+	lifecycle.SetReadMemo(h.w, !memoOff)
+	if len(fresh) != len(table) {
+		h.t.Fatalf("read memo: %d verdicts without the memo, %d with it", len(fresh), len(table))
+	}
+	for i, p := range table {
+		f := fresh[i]
+		if p.con.Readable != f.con.Readable || p.con.Reason != f.con.Reason {
+			h.t.Fatalf("read memo: %v -> %v: memoized readable=%v (%s), re-read readable=%v (%s)", p.v, p.a, p.con.Readable, p.con.Reason, f.con.Readable, f.con.Reason)
+		}
+	}
+}

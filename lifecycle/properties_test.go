@@ -71,6 +71,7 @@ type harness struct {
 	fault  lifecycle.Fault
 	steps  int
 	nextID int
+	checks int // invariant checks done
 }
 
 func newHarness(t *rapid.T, f lifecycle.Fault) *harness {
@@ -80,6 +81,7 @@ func newHarness(t *rapid.T, f lifecycle.Fault) *harness {
 		t.Fatal(err)
 	}
 	lifecycle.SetFault(w, f)
+	lifecycle.SetReadMemo(w, !memoOff)
 	h := &harness{t: t, w: w, m: newModel(w.Now()), fault: f}
 	t.Logf("w, _ := lifecycle.New(lifecycle.Config{Seed: %d}); AddSubscription(tenant1, sub1); RegisterEncryptionAtHost(sub1); principals alice (Contributor), auditor (ContributorNoExport); host onprem", seed)
 	for _, err := range []error{w.AddSubscription("tenant1", sub1), w.RegisterEncryptionAtHost(sub1),

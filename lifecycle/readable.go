@@ -147,6 +147,8 @@ func (w *World) assess(v Vantage, a Artifact, concrete bool) (Verdict, error) {
 	}
 	s := &assessment{v: Verdict{Vantage: v, Artifact: a}, facts: map[string]bool{}, ok: true}
 	var dev disk.Device     // what the vantage reads, below ADE (concrete only)
+	var owner any           // the device whose bytes dev reads (memo.go)
+	var view readView       // through which layers
 	var fs *disk.FileSystem // set when the guest's own mount is used
 	restore := func() {}
 	defer func() { restore() }()
@@ -163,12 +165,12 @@ func (w *World) assess(v Vantage, a Artifact, concrete bool) (Verdict, error) {
 		s.fact("F43", "F44")
 		s.layer(sseName(t.enc), "present", "SSE DEKs")
 		s.key("SSE DEKs", false, "the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry", "F44")
-		dev = t.m.Raw()
+		dev, owner, view = t.m.Raw(), t.m, viewRaw
 	case t.tempVM != nil && v.Kind == StorageInsider:
 		vm := t.tempVM
 		s.fact("F56")
 		s.layer("temp disk (host-local, not covered by SSE)", "present", "")
-		dev = vm.temp.Raw()
+		dev, owner, view = vm.temp.Raw(), vm.temp, viewRaw
 		if w.hostEncryptsTemp(vm) {
 			f := "F57"
 			if !vm.eah {
@@ -201,7 +203,7 @@ func (w *World) assess(v Vantage, a Artifact, concrete bool) (Verdict, error) {
 				if err != nil {
 					return Verdict{}, refuseCause("Readable", "", ErrInvalid, "opening the VHD", err)
 				}
-				dev = d
+				dev, owner, view = d, t.vhd.f, viewVHD
 			}
 		}
 	case t.m != nil && v.Kind == GuestOS:
@@ -255,21 +257,41 @@ func (w *World) assess(v Vantage, a Artifact, concrete bool) (Verdict, error) {
 		ok := s.ok && t.files.lost == ""
 		return s.finish(ok, w.reason(s, ok, t)), nil
 	}
-	ok := false
 	if fs == nil && dev != nil {
-		fs, _ = mountWith(dev, beks)
-	}
-	if fs != nil {
-		ok = true
-		for _, p := range sortedKeys(t.files.files) {
-			b, err := fs.ReadFile(p)
-			if err != nil || sha256.Sum256(b) != t.files.files[p] {
-				ok = false
-				break
+		if dev == disk.Device(t.m) {
+			owner, view = t.m, viewStorage
+		}
+		var key memoKey
+		if view == viewStorage && t.m.Unlock() != nil {
+			owner = nil // the read fails on keys, not on content: nothing to remember
+		}
+		if owner != nil && !w.memoOff {
+			key = w.memoKeyOf(owner, view, beks, t.files)
+			if ok, hit := w.memo[key]; hit {
+				return s.finish(ok, w.reason(s, ok, t)), nil
 			}
 		}
+		fs, _ = mountWith(dev, beks)
+		ok := fs != nil && filesMatch(fs, t.files)
+		if owner != nil && !w.memoOff {
+			w.memo[key] = ok
+		}
+		return s.finish(ok, w.reason(s, ok, t)), nil
 	}
+	ok := fs != nil && filesMatch(fs, t.files)
 	return s.finish(ok, w.reason(s, ok, t)), nil
+}
+
+// filesMatch reports whether every file of the ledger reads back from fs
+// with its recorded digest.
+func filesMatch(fs *disk.FileSystem, l *ledger) bool {
+	for _, p := range sortedKeys(l.files) {
+		b, err := fs.ReadFile(p)
+		if err != nil || sha256.Sum256(b) != l.files[p] {
+			return false
+		}
+	}
+	return true
 }
 
 // reason summarizes a verdict in a few words.

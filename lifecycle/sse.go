@@ -420,6 +420,7 @@ func (w *World) SetDiskEncryption(diskName, desName string) error {
 	if err := copyWritten(nm, d.m); err != nil {
 		return refuseCause(op, "F47", ErrKeyUnavailable, "reading the disk through the storage service", err)
 	}
+	w.touch(d.m)
 	d.m = nm
 	d.des = desName
 	return nil

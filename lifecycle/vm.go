@@ -183,6 +183,9 @@ func (w *World) vm(op, name string) (*vmState, error) {
 	if !ok {
 		return nil, refuse(op, "", ErrNotFound, "VM "+name)
 	}
+	if op != "VMStatus" {
+		w.touchVM(vm) // an operation on a VM may write to any of its devices (memo.go)
+	}
 	return vm, nil
 }
 
@@ -215,6 +218,7 @@ func (w *World) Start(name string) error {
 func (vm *vmState) disks() []string { return append([]string{vm.osDisk}, vm.data...) }
 
 func (w *World) start(op string, vm *vmState) error {
+	w.touchVM(vm)
 	for _, dn := range vm.disks() {
 		if w.disks[dn].grant != "" {
 			return refuse(op, "F105", ErrActiveSAS, "disk "+dn)

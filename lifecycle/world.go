@@ -54,6 +54,14 @@ type World struct {
 	effects []effect
 	seq     uint64
 
+	// devGen, devVer and memo are the content versions of devices and the
+	// read memo of concrete verdicts (memo.go); memoOff turns the memo off
+	// (tests compare verdicts with and without it).
+	devGen  uint64
+	devVer  map[any]uint64
+	memo    map[memoKey]bool
+	memoOff bool
+
 	// faults switches on deliberate defects for the property suite's
 	// mutation tests (faults.go); always zero outside this package's tests.
 	faults fault
@@ -122,6 +130,8 @@ func New(cfg Config) (*World, error) {
 		rps:        map[string]*recoveryPoint{},
 		repls:      map[string]*replication{},
 		blobs:      map[string]*backupBlob{},
+		devVer:     map[any]uint64{},
+		memo:       map[memoKey]bool{},
 	}
 	w.principals[adminID] = &principal{name: adminID, vp: w.admin, vaultRoles: map[string][]vault.Role{}, compute: map[string]ComputeRole{}}
 	return w, nil

@@ -1,0 +1,123 @@
+package lifecycle
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+)
+
+// Content versions and the read memo.
+//
+// A concrete verdict obtains keys the way its vantage would (vault calls,
+// caches, handed-over BEKs) and then reads: it mounts the file system on
+// the device it reached and compares every written file with the ledger.
+// The first part is always done afresh. The second part is a function of
+// the device's bytes, the view through which they are read (raw media,
+// the storage service's decryption, a VHD), the BEKs tried and the ledger;
+// the world remembers its answer under a content version of the device, so
+// that a verdict on an artifact nothing has written to since does not mount
+// the same bytes again.
+//
+// A device's version changes whenever an operation may have written to it:
+// every operation on a VM bumps the versions of all of the VM's devices
+// (disks, temp disk, replicas), and the few operations that write to a
+// device outside a VM bump that device. Devices never seen get a fresh
+// version, and versions are never reused, so forgetting is always safe.
+
+// memoLimit bounds the memo and the version table; past it both are
+// forgotten (a forgotten device gets a fresh version: only a re-read).
+const memoLimit = 4096
+
+// readView says through which layers a device's bytes were read.
+type readView uint8
+
+const (
+	viewRaw     readView = iota + 1 // the bytes at rest
+	viewStorage                     // through the storage service's SSE layers
+	viewVHD                         // a downloaded VHD file
+)
+
+type memoKey struct {
+	ver  uint64
+	view readView
+	beks [32]byte // digest of the BEKs tried, in order
+	led  [32]byte // digest of the ledger compared against
+}
+
+// devVersion returns the content version of a device owner (a
+// *disk.Managed, *disk.Temp or *sparseFile).
+func (w *World) devVersion(owner any) uint64 {
+	if v, ok := w.devVer[owner]; ok {
+		return v
+	}
+	if len(w.devVer) >= memoLimit {
+		clear(w.devVer)
+		clear(w.memo)
+	}
+	w.devGen++
+	w.devVer[owner] = w.devGen
+	return w.devGen
+}
+
+// touch records that owner's bytes may have changed.
+func (w *World) touch(owner any) {
+	if _, ok := w.devVer[owner]; ok {
+		delete(w.devVer, owner) // the next devVersion is a fresh number
+	}
+}
+
+// touchVM records that every device of a VM may have changed: its disks,
+// its temp disk and the replicas of its disks.
+func (w *World) touchVM(vm *vmState) {
+	if vm == nil {
+		return
+	}
+	for _, dn := range vm.disks() {
+		if d := w.disks[dn]; d != nil {
+			w.touch(d.m)
+		}
+	}
+	if vm.temp != nil {
+		w.touch(vm.temp)
+	}
+	if rep := w.repls[vm.spec.Name]; rep != nil {
+		for _, rd := range rep.disks {
+			w.touch(rd.m)
+		}
+	}
+}
+
+// memoKeyOf returns the memo key for reading owner through view with beks
+// against files.
+func (w *World) memoKeyOf(owner any, view readView, beks []*secretBytes, files *ledger) memoKey {
+	k := memoKey{ver: w.devVersion(owner), view: view}
+	if len(beks) > 0 {
+		h := sha256.New()
+		var n [8]byte
+		for _, b := range beks {
+			binary.LittleEndian.PutUint64(n[:], uint64(len(b.b)))
+			h.Write(n[:])
+			h.Write(b.b)
+		}
+		h.Sum(k.beks[:0])
+	}
+	k.led = files.digest()
+	return k
+}
+
+// digest fingerprints a ledger: its paths and their contents' digests in
+// path order, and what erased earlier data.
+func (l *ledger) digest() [32]byte {
+	h := sha256.New()
+	var n [8]byte
+	for _, p := range sortedKeys(l.files) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write([]byte(p))
+		s := l.files[p]
+		h.Write(s[:])
+	}
+	h.Write([]byte(l.lost))
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
