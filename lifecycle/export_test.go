@@ -46,7 +46,17 @@ const (
 // and the host-local bytes of every temp disk (name is the VM's). The bytes
 // are a copy, valid during the call.
 func ScanRaw(w *World, fn func(kind RawKind, name string, b []byte)) {
+	ScanRawVersions(w, func(RawKind, string, uint64) bool { return false }, fn)
+}
+
+// ScanRawVersions is ScanRaw that first asks skip, with each store's content
+// version (memo.go: it changes whenever the world may have written to the
+// store), whether to read it at all.
+func ScanRawVersions(w *World, skip func(kind RawKind, name string, ver uint64) bool, fn func(kind RawKind, name string, b []byte)) {
 	var buf []byte
+	scanOwned := func(kind RawKind, name string, owner any, m *disk.Media) bool {
+		return !skip(kind, name, w.devVersion(owner))
+	}
 	scan := func(kind RawKind, name string, m *disk.Media) {
 		for s := uint64(0); ; {
 			first, n, ok := m.NextWritten(s)
@@ -64,30 +74,35 @@ func ScanRaw(w *World, fn func(kind RawKind, name string, b []byte)) {
 			s = first + n
 		}
 	}
+	each := func(kind RawKind, name string, owner any, m *disk.Media) {
+		if scanOwned(kind, name, owner, m) {
+			scan(kind, name, m)
+		}
+	}
 	for _, n := range sortedKeys(w.disks) {
-		scan(RawDisk, n, w.disks[n].m.Raw())
+		each(RawDisk, n, w.disks[n].m, w.disks[n].m.Raw())
 	}
 	for _, n := range sortedKeys(w.snaps) {
-		scan(RawSnapshot, n, w.snaps[n].m.Raw())
+		each(RawSnapshot, n, w.snaps[n].m, w.snaps[n].m.Raw())
 	}
 	for _, n := range sortedKeys(w.custom) {
 		if im := w.custom[n]; im.content != nil {
-			scan(RawImage, n, im.content.Raw())
+			each(RawImage, n, im.content, im.content.Raw())
 		}
 	}
 	for _, n := range sortedKeys(w.rps) {
 		for _, rd := range w.rps[n].disks {
-			scan(RawBackup, n+"/"+rd.name, rd.m.Raw())
+			each(RawBackup, n+"/"+rd.name, rd.m, rd.m.Raw())
 		}
 	}
 	for _, n := range sortedKeys(w.repls) {
 		for _, rd := range w.repls[n].disks {
-			scan(RawReplica, n+"/"+rd.src, rd.m.Raw())
+			each(RawReplica, n+"/"+rd.src, rd.m, rd.m.Raw())
 		}
 	}
 	for _, n := range sortedKeys(w.vms) {
 		if t := w.vms[n].temp; t != nil {
-			scan(RawTemp, n, t.Raw())
+			each(RawTemp, n, t, t.Raw())
 		}
 	}
 }

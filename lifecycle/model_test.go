@@ -107,6 +107,7 @@ type mFile struct{ path, marker string }
 
 type mDisk struct {
 	name, region, des string
+	lineage           int // the CMK lineage its DEKs are wrapped under, 0 without DES
 	vm                string
 	os                bool
 	files             []mFile // readable files, in write order
@@ -144,6 +145,7 @@ type mADE struct {
 
 type mSnap struct {
 	name, region, des string
+	lineage           int // as mDisk.lineage
 	files             []mFile
 	ade               bool
 	secretID          string
@@ -257,6 +259,21 @@ func (m *model) pristine(vaultName, name string) bool {
 		}
 	}
 	return true
+}
+
+// desLineage is the CMK lineage a DES wraps a new disk's DEKs under: the
+// lineage it was created on, or, for a DES that follows the latest version
+// of a versionless key (AutoRotate), the lineage of the key that now has
+// that name (a key recreated after a purge is another lineage).
+func (m *model) desLineage(des string) int {
+	d := m.des[des]
+	if d == nil {
+		return 0
+	}
+	if k := m.keys[d.vault+"/"+d.key]; d.auto && k != nil && !m.keyGone(k) {
+		return k.lineage
+	}
+	return d.lineage
 }
 
 func (m *model) desPristine(des string) bool {

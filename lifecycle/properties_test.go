@@ -71,7 +71,8 @@ type harness struct {
 	fault  lifecycle.Fault
 	steps  int
 	nextID int
-	checks int // invariant checks done
+	checks int                 // invariant checks done
+	raw    map[string]*rawSeen // T1: markers found per store at rest, by content version
 }
 
 func newHarness(t *rapid.T, f lifecycle.Fault) *harness {
@@ -697,7 +698,7 @@ func (h *harness) actCreateVM(t *rapid.T) {
 	}
 	vm := &mVM{name: name, region: region, image: im, size: size, eah: eah, state: lifecycle.Running, osDisk: name + "-osdisk", mounted: map[string]bool{}}
 	m.vms[name] = vm
-	d := &mDisk{name: vm.osDisk, region: region, des: des, vm: name, os: true}
+	d := &mDisk{name: vm.osDisk, region: region, des: des, vm: name, os: true, lineage: m.desLineage(des)}
 	if f, ok := m.imageFiles[img]; ok {
 		d.files = cloneFiles(f)
 	}
@@ -720,7 +721,7 @@ func (h *harness) actAttachNewDisk(t *rapid.T) {
 	if !h.do(fmt.Sprintf("w.CreateDisk(%#v)", s), p, func() error { return h.w.CreateDisk(s) }) {
 		return
 	}
-	m.disks[name] = &mDisk{name: name, region: vm.region, des: des}
+	m.disks[name] = &mDisk{name: name, region: vm.region, des: des, lineage: m.desLineage(des)}
 	var pa pred
 	if vm.state == lifecycle.Running && !m.desPristine(des) {
 		pa.might(lifecycle.ErrKeyUnavailable, "F47")
@@ -1205,7 +1206,7 @@ func (h *harness) actRestoreVM(t *rapid.T) {
 		}
 		d := &mDisk{name: n, region: tr, vm: name, os: src.os, files: cloneFiles(src.files), lost: src.lost, everADE: src.ade, ade: src.ade, secretID: src.secretID, residual: slices.Clone(src.residual)}
 		if tr == rp.vm.region {
-			d.des = src.des
+			d.des, d.lineage = src.des, m.desLineage(src.des)
 		}
 		m.disks[n] = d
 		vm.mounted[n] = true
@@ -1337,6 +1338,7 @@ func (h *harness) actFailover(t *rapid.T) {
 		id, _ := h.w.BEKSecretID(n)
 		m.disks[n] = &mDisk{name: n, region: r.target, vm: name, os: sd.os, files: cloneFiles(sd.files), lost: sd.lost, everADE: sd.everADE, ade: sd.ade, secretID: id, residual: slices.Clone(sd.residual)}
 		m.disks[n].des = r.targetDES[dn]
+		m.disks[n].lineage = m.desLineage(r.targetDES[dn])
 		vm.mounted[n] = true
 	}
 	m.vms[name] = vm
@@ -1454,7 +1456,7 @@ func (h *harness) actCreateSnapshot(t *rapid.T) {
 	h.nextID++
 	name := fmt.Sprintf("snap%d", h.nextID)
 	if h.do(fmt.Sprintf("w.CreateSnapshot(%q, %q)", dn, name), pred{}, func() error { return h.w.CreateSnapshot(dn, name) }) {
-		m.snaps[name] = &mSnap{name: name, region: d.region, des: d.des, files: cloneFiles(d.files), ade: d.ade, secretID: d.secretID, residual: slices.Clone(d.residual)}
+		m.snaps[name] = &mSnap{name: name, region: d.region, des: d.des, lineage: d.lineage, files: cloneFiles(d.files), ade: d.ade, secretID: d.secretID, residual: slices.Clone(d.residual)}
 		d.snapshots++
 	}
 }
@@ -1476,7 +1478,7 @@ func (h *harness) actCopySnapshot(t *rapid.T) {
 		p.might(lifecycle.ErrKeyUnavailable, "F107")
 	}
 	if h.do(fmt.Sprintf("w.CopySnapshot(%q, %q, %q, %q)", sn, name, region, des), p, func() error { return h.w.CopySnapshot(sn, name, region, des) }) {
-		m.snaps[name] = &mSnap{name: name, region: region, des: des, files: cloneFiles(s.files), ade: s.ade, secretID: s.secretID, residual: slices.Clone(s.residual)}
+		m.snaps[name] = &mSnap{name: name, region: region, des: des, lineage: m.desLineage(des), files: cloneFiles(s.files), ade: s.ade, secretID: s.secretID, residual: slices.Clone(s.residual)}
 	}
 }
 

@@ -262,7 +262,9 @@ func (w *World) assess(v Vantage, a Artifact, concrete bool) (Verdict, error) {
 			owner, view = t.m, viewStorage
 		}
 		var key memoKey
-		if view == viewStorage && t.m.Unlock() != nil {
+		// (Unlock drops a cached DEK before unwrapping again: only a locked
+		// device is unlocked here, and the deferred restoreLock locks it back.)
+		if view == viewStorage && !t.m.Unlocked() && t.m.Unlock() != nil {
 			owner = nil // the read fails on keys, not on content: nothing to remember
 		}
 		if owner != nil && !w.memoOff {
