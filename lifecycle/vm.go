@@ -183,10 +183,21 @@ func (w *World) vm(op, name string) (*vmState, error) {
 	if !ok {
 		return nil, refuse(op, "", ErrNotFound, "VM "+name)
 	}
-	if op != "VMStatus" {
+	if !readsOnly(op) {
 		w.touchVM(vm) // an operation on a VM may write to any of its devices (memo.go)
 	}
 	return vm, nil
+}
+
+// readsOnly reports the operations on a VM that write to none of its
+// devices (WriteFile touches the one it writes, in WriteFile), so that the
+// read memo (memo.go) keeps its answers across them.
+func readsOnly(op string) bool {
+	switch op {
+	case "VMStatus", "ReadFile", "ListDir", "WriteFile", "Stop", "AttachDisk", "DetachDisk", "Unmount", "BackupVM":
+		return true
+	}
+	return false
 }
 
 // VMStatus returns a VM's power state and, if it was stopped by the
@@ -552,6 +563,11 @@ func (w *World) WriteFile(vmName, diskName, path string, data []byte) error {
 	vm, g, err := w.guestFS(op, vmName, diskName)
 	if err != nil {
 		return err
+	}
+	if diskName == TempDisk { // the device written to (memo.go)
+		w.touch(vm.temp)
+	} else {
+		w.touch(w.disks[diskName].m)
 	}
 	if err := g.fs.WriteFile(path, data); err != nil {
 		if errors.Is(err, disk.ErrKeyUnavailable) {
