@@ -74,6 +74,10 @@ type adeConfig struct {
 	spec     ADESpec
 	secret   string // secret name
 	secretID string // versioned secret id
+	// keepTemp: an earlier EnableADE encrypted the temp disk; a later one
+	// whose spec would not cover it (Linux without EncryptFormatAll,
+	// Windows without VolumeAll) leaves it encrypted (F70).
+	keepTemp bool
 }
 
 // adeVol records the keys an ADE volume on a disk needs, as its BEK secret
@@ -90,7 +94,7 @@ type adeVol struct {
 }
 
 func (c *adeConfig) coversTemp(os OS) bool {
-	return os == Windows && c.spec.Volumes == VolumeAll || os == Linux && c.spec.EncryptFormatAll
+	return c.keepTemp || os == Windows && c.spec.Volumes == VolumeAll || os == Linux && c.spec.EncryptFormatAll
 }
 
 func (c *adeConfig) vol(os OS) *adeVol {
@@ -203,6 +207,13 @@ func (w *World) EnableADE(vmName string, s ADESpec) error {
 			}
 			_ = vm.guest[dn].vol.RemoveBEK(bek.b)
 		}
+		// The encrypted temp disk is re-keyed with the other volumes.
+		if g := vm.guest[TempDisk]; g != nil && g.vol != nil {
+			if err := g.vol.AddBEK(w.rand, nb.b, kdfIterations); err != nil {
+				return refuseCause(op, "F83", ErrState, "re-keying the temp disk", err)
+			}
+			_ = g.vol.RemoveBEK(bek.b)
+		}
 		cfg = &adeConfig{spec: s, secret: name, secretID: id}
 		bek = nb
 		for _, dn := range vm.disks() {
@@ -212,6 +223,9 @@ func (w *World) EnableADE(vmName string, s ADESpec) error {
 		}
 	} else {
 		cfg = &adeConfig{spec: s, secret: cfg.secret, secretID: cfg.secretID}
+	}
+	if vm.ade != nil && vm.ade.coversTemp(vm.image.OS) {
+		cfg.keepTemp = true
 	}
 	vm.ade, vm.bek, vm.everADE = cfg, bek, true
 	for _, dn := range vm.disks() {
@@ -469,7 +483,7 @@ func (w *World) DisableADE(vmName string, vols VolumeType) error {
 	if left {
 		if vm.image.OS == Windows && vols == VolumeData {
 			c := *vm.ade
-			c.spec.Volumes = VolumeOS
+			c.spec.Volumes, c.keepTemp = VolumeOS, false
 			vm.ade = &c
 		}
 	} else {

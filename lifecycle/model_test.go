@@ -141,6 +141,9 @@ type mADE struct {
 	efa     bool
 	secret  string // versioned secret id (from BEKSecretID)
 	secName string
+	// keepTemp: an earlier EnableADE covered the temp disk; it stays
+	// covered (the world's adeConfig.keepTemp, F70).
+	keepTemp bool
 }
 
 type mSnap struct {
@@ -196,6 +199,12 @@ type model struct {
 	hostBEKs  map[string]bool // secret ids handed to the host
 	backupSvc map[string]bool // vaults the backup service may use (F90)
 	bekCopies map[string]bool // secret names with a copy outside their vault
+	// bekFree holds the secret names with a copy that does not depend on
+	// the source KEK (a DR copy wrapped by the target vault's KEK, a BEK
+	// handed to a host); secKEK is the KEK lineage a BEK secret is wrapped
+	// under, 0 for a BEK without KEK (T5 for ADE).
+	bekFree map[string]bool
+	secKEK  map[string]int
 	lineages  int
 	markers   int
 	shredded  map[int]time.Time   // CMK lineage -> when the last copy went
@@ -225,7 +234,7 @@ func newModel(now time.Time) *model {
 		des: map[string]*mDES{}, vms: map[string]*mVM{}, disks: map[string]*mDisk{}, snaps: map[string]*mSnap{},
 		vhds: map[string]*mVHD{}, rps: map[string]*mRP{}, repls: map[string]*mRepl{}, images: map[string]lifecycle.Image{},
 		grants: map[string]mGrant{}, roles: map[string]map[string][]vault.Role{}, hostBEKs: map[string]bool{},
-		backupSvc: map[string]bool{}, bekCopies: map[string]bool{}, shredded: map[int]time.Time{}, secrets: map[string]*mSecret{}, imageFiles: map[string][]mFile{}, imageDES: map[string]string{}}
+		backupSvc: map[string]bool{}, bekCopies: map[string]bool{}, bekFree: map[string]bool{}, secKEK: map[string]int{}, shredded: map[int]time.Time{}, secrets: map[string]*mSecret{}, imageFiles: map[string][]mFile{}, imageDES: map[string]string{}}
 }
 
 // region table of the model: the three regions the machine uses.
@@ -274,6 +283,25 @@ func (m *model) desLineage(des string) int {
 		return k.lineage
 	}
 	return d.lineage
+}
+
+// bekShredded reports a BEK secret of which no usable copy remains: the
+// secret is purged and no recovery point, DR vault or host holds a copy; or
+// every copy of the KEK that wraps it is gone and no copy independent of
+// that KEK exists (T5 for ADE).
+func (m *model) bekShredded(name string) bool {
+	if name == "" {
+		return false
+	}
+	s := m.secrets[name]
+	if (s == nil || s.state == keyPurged) && !m.bekCopies[name] {
+		return true
+	}
+	if l := m.secKEK[name]; l != 0 && !m.bekFree[name] {
+		_, gone := m.shredded[l]
+		return gone
+	}
+	return false
 }
 
 func (m *model) desPristine(des string) bool {

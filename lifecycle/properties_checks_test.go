@@ -199,6 +199,21 @@ func (h *harness) checkT2T3VHD(v *mVHD) {
 				h.t.Fatalf("T2 storage boundary: VHD %s of %s (no ADE) lacks the plaintext of %s (%q)", v.name, v.source, f.path, f.marker)
 			}
 		}
+		// Every file the source held (its OS files too) comes back from
+		// the VHD, for whoever holds it.
+		for _, who := range sorted(v.holders) {
+			if strings.HasPrefix(who, "host:") {
+				continue
+			}
+			a := lifecycle.Artifact{Kind: lifecycle.VHDArtifact, Name: v.name}
+			con, err := h.w.Concrete(lifecycle.Vantage{Kind: lifecycle.VHDHolder, Principal: who}, a)
+			if err != nil {
+				h.t.Fatalf("Concrete(%s, %v): %v", who, a, err)
+			}
+			if !con.Readable && con.Reason != "nothing was written to compare" && con.Reason != "the data was erased" {
+				h.t.Fatalf("T2 storage boundary: VHD %s of %s (no ADE) does not give back its files to %s:\n%v", v.name, v.source, who, con)
+			}
+		}
 		return
 	}
 	for _, mk := range sorted(sc.found) {
@@ -299,6 +314,39 @@ func (h *harness) checkT5CryptoShredding(table []verdictPair) {
 		if dead[p.a.String()] && p.con.Readable {
 			h.t.Fatalf("T5 crypto-shredding: every copy of the customer key is gone, yet %v reads %v:\n%v", p.v, p.a, p.con)
 		}
+	}
+	// ADE: once no usable copy of a BEK is left (the secret and every copy
+	// of it purged, or every copy of its KEK gone), every disk, snapshot
+	// and VHD under it is unreadable, except by the guest of the VM that
+	// holds the volume key in memory or the BEK on its BEK volume (running
+	// or stopped, not deallocated, F82).
+	bekDead := map[string]string{} // artifact -> secret
+	for n, d := range h.m.disks {
+		if d.ade && h.m.bekShredded(secretNameOf(d.secretID)) {
+			bekDead["disk "+n] = d.secretID
+		}
+	}
+	for n, s := range h.m.snaps {
+		if s.ade && h.m.bekShredded(secretNameOf(s.secretID)) {
+			bekDead["snapshot "+n] = s.secretID
+		}
+	}
+	for n, v := range h.m.vhds {
+		if v.ade && h.m.bekShredded(secretNameOf(v.secretID)) {
+			bekDead["VHD "+n] = v.secretID
+		}
+	}
+	for _, p := range table {
+		id, ok := bekDead[p.a.String()]
+		if !ok || !p.con.Readable {
+			continue
+		}
+		if p.v.Kind == lifecycle.GuestOS && p.a.Kind == lifecycle.DiskArtifact {
+			if vm := h.m.vms[p.v.VM]; vm != nil && vm.state != lifecycle.Deallocated {
+				continue // the volume key in guest memory or the BEK volume (F82)
+			}
+		}
+		h.t.Fatalf("T5 crypto-shredding: no usable copy of BEK %s is left (secret or KEK purged everywhere), yet %v reads %v:\n%v", id, p.v, p.a, p.con)
 	}
 }
 

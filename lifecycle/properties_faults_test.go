@@ -55,6 +55,7 @@ package lifecycle_test
 import (
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -95,22 +96,38 @@ func TestTheoremsCatchMutations(t *testing.T) {
 	// keeps this test near 20 s and still prints short sequences.
 	// rapid stops at the first failure, so a high -rapid.checks costs
 	// nothing when the fault is found, and makes finding it near certain.
-	for name, v := range map[string]string{"rapid.shrinktime": "3s", "rapid.checks": "3000"} {
+	shrink := "3s"
+	if v := os.Getenv("ATREST_MUTATION_SHRINKTIME"); v != "" {
+		shrink = v // e.g. 30s, for the shortest sequences
+	}
+	for name, v := range map[string]string{"rapid.shrinktime": shrink, "rapid.checks": "3000"} {
 		if f := flag.Lookup(name); f != nil {
 			old := f.Value.String()
 			_ = f.Value.Set(v)
 			t.Cleanup(func() { _ = f.Value.Set(old) })
 		}
 	}
+	all := os.Getenv("ATREST_ALL_MUTATIONS") != ""
 	for _, c := range []struct {
 		theorem string
 		fault   lifecycle.Fault
+		fast    bool // run by default; the rest under ATREST_ALL_MUTATIONS=1
 	}{
-		{"T1 at rest", lifecycle.FaultTempPlain},
-		{"T7 purge protection", lifecycle.FaultPurgeIgnoresProtection},
-		{"T9 audit", lifecycle.FaultDoubleDelete},
-		{"T10 authorization", lifecycle.FaultExportUnchecked},
+		{"T1 at rest", lifecycle.FaultTempPlain, true},
+		{"T2 storage boundary", lifecycle.FaultExportRaw, false},
+		{"T3 guest encryption", lifecycle.FaultExportDecrypted, false},
+		{"T4 backups", lifecycle.FaultRestoreDropsDES, false},
+		{"T5 crypto-shredding", lifecycle.FaultKeepDEKCache, false},
+		{"T6 soft-delete", lifecycle.FaultRecoverDisables, false},
+		{"T7 purge protection", lifecycle.FaultPurgeIgnoresProtection, true},
+		{"T8 rotation", lifecycle.FaultRotateDisablesOld, false},
+		{"T9 audit", lifecycle.FaultDoubleDelete, true},
+		{"T10 authorization", lifecycle.FaultExportUnchecked, true},
+		{"T11 agreement", lifecycle.FaultSymbolicIgnoresDisabled, false},
 	} {
+		if !c.fast && !all {
+			continue
+		}
 		t.Run(strings.Fields(c.theorem)[0], func(t *testing.T) {
 			r := &recorder{name: t.Name()}
 			rapid.Check(r, func(rt *rapid.T) { newHarness(rt, c.fault).run() })

@@ -6,6 +6,7 @@ package lifecycle_test
 // verdict compared for every artifact and vantage after every step.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"testing"
@@ -177,4 +178,43 @@ func TestRestoreVMFailureChangesNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestADETempDiskStaysEncryptedAcrossReEnable is a T11 failure of a deep
+// run (-rapid.seed=21): a second EnableADE whose spec would not cover the
+// temp disk (Linux without EncryptFormatAll) made the world forget that the
+// temp disk was ADE-encrypted, so the storage insider's symbolic verdict
+// said plaintext while the bytes were a LUKS volume; and a re-key (another
+// vault) did not re-key the temp disk's volume, so the next Restart failed
+// with "wrong BEK". Shrunk: CreateVault kv0, kv3; CreateVM vm0 Ubuntu 24.04
+// Standard_D4s_v3; EnableADE vm0 {kv0, Data, EncryptFormatAll}; WriteFile
+// vm0 temp; EnableADE vm0 {kv3, All, EncryptFormatAll}; EnableADE vm0 {kv0,
+// Data, EncryptFormatAll}; EnableADE vm0 {kv3, All, no EncryptFormatAll}.
+func TestADETempDiskStaysEncryptedAcrossReEnable(t *testing.T) {
+	w := regressWorld(t, 5)
+	for _, v := range []string{"kv0", "kv3"} {
+		mustOK(t, w.CreateVault(lifecycle.VaultSpec{Name: v, Subscription: sub1, Region: "northeurope", RetentionDays: 7, EnabledForDiskEncryption: true}))
+	}
+	mustOK(t, w.CreateVM(lifecycle.VMSpec{Name: "vm0", Subscription: sub1, Region: "northeurope", Image: "Canonical:ubuntu-24_04-lts", Size: "Standard_D4s_v3"}))
+	mustOK(t, w.EnableADE("vm0", lifecycle.ADESpec{Vault: "kv0", Volumes: lifecycle.VolumeData, EncryptFormatAll: true}))
+	mustOK(t, w.WriteFile("vm0", lifecycle.TempDisk, "/m/1.txt", []byte("ATREST-MARKER-00001-plaintext-at-rest")))
+	agree(t, w, "after the first EnableADE")
+	for i, s := range []lifecycle.ADESpec{
+		{Vault: "kv3", Volumes: lifecycle.VolumeAll, EncryptFormatAll: true},
+		{Vault: "kv0", Volumes: lifecycle.VolumeData, EncryptFormatAll: true},
+		{Vault: "kv3", Volumes: lifecycle.VolumeAll},
+	} {
+		mustOK(t, w.EnableADE("vm0", s))
+		agree(t, w, fmt.Sprintf("after EnableADE %d", i+2))
+		mustOK(t, w.Restart("vm0"))
+		agree(t, w, fmt.Sprintf("after Restart %d", i+2))
+	}
+	lifecycle.ScanRaw(w, func(kind lifecycle.RawKind, name string, b []byte) {
+		if kind == lifecycle.RawTemp && bytes.Contains(b, []byte("ATREST-MARKER-")) {
+			t.Fatalf("plaintext on the ADE-encrypted temp disk of %s", name)
+		}
+	})
+	mustOK(t, w.Deallocate("vm0"))
+	mustOK(t, w.Start("vm0"))
+	agree(t, w, "after Deallocate and Start")
 }
