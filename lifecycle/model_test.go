@@ -203,12 +203,12 @@ type model struct {
 	// the source KEK (a DR copy wrapped by the target vault's KEK, a BEK
 	// handed to a host); secKEK is the KEK lineage a BEK secret is wrapped
 	// under, 0 for a BEK without KEK (T5 for ADE).
-	bekFree map[string]bool
-	secKEK  map[string]int
-	lineages  int
-	markers   int
-	shredded  map[int]time.Time   // CMK lineage -> when the last copy went
-	secrets   map[string]*mSecret // BEK secrets by name
+	bekFree  map[string]bool
+	secKEK   map[string]int
+	lineages int
+	markers  int
+	shredded map[int]time.Time   // CMK lineage -> when the last copy went
+	secrets  map[string]*mSecret // BEK secrets by name
 	// imageFiles and imageDES describe captured images: the files of the
 	// OS disk and its DES at capture.
 	imageFiles map[string][]mFile
