@@ -23,6 +23,7 @@ const (
 	FaultDoubleDelete            = faultDoubleDelete
 	FaultExportUnchecked         = faultExportUnchecked
 	FaultSymbolicIgnoresDisabled = faultSymbolicIgnoresDisabled
+	FaultBEKSurvivesDeallocate   = faultBEKSurvivesDeallocate
 )
 
 // SetFault switches the faults f on in w (zero switches them off).

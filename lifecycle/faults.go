@@ -42,6 +42,10 @@ const (
 	// faultSymbolicIgnoresDisabled: the symbolic verdict treats a disabled
 	// customer key as usable (T11 agreement).
 	faultSymbolicIgnoresDisabled
+	// faultBEKSurvivesDeallocate: the BEK volume survives deallocation, so
+	// the guest of a deallocated VM still holds the BEK (T5 crypto-shredding
+	// for ADE; F82 says it is gone).
+	faultBEKSurvivesDeallocate
 )
 
 // faulty reports whether fault f is switched on.

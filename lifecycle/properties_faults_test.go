@@ -118,6 +118,7 @@ func TestTheoremsCatchMutations(t *testing.T) {
 		{"T3 guest encryption", lifecycle.FaultExportDecrypted, false},
 		{"T4 backups", lifecycle.FaultRestoreDropsDES, false},
 		{"T5 crypto-shredding", lifecycle.FaultKeepDEKCache, false},
+		{"T5 crypto-shredding: no usable copy of BEK", lifecycle.FaultBEKSurvivesDeallocate, false},
 		{"T6 soft-delete", lifecycle.FaultRecoverDisables, false},
 		{"T7 purge protection", lifecycle.FaultPurgeIgnoresProtection, true},
 		{"T8 rotation", lifecycle.FaultRotateDisablesOld, false},
@@ -128,7 +129,11 @@ func TestTheoremsCatchMutations(t *testing.T) {
 		if !c.fast && !all {
 			continue
 		}
-		t.Run(strings.Fields(c.theorem)[0], func(t *testing.T) {
+		name := strings.Fields(c.theorem)[0]
+		if strings.Contains(c.theorem, "BEK") {
+			name += "-ADE"
+		}
+		t.Run(name, func(t *testing.T) {
 			r := &recorder{name: t.Name()}
 			rapid.Check(r, func(rt *rapid.T) { newHarness(rt, c.fault).run() })
 			if !r.failed {

@@ -487,7 +487,7 @@ func (w *World) adeLayer(s *assessment, t *target, v Vantage, concrete bool, bek
 	switch {
 	case v.Kind == GuestOS && vm != nil && v.VM == vm.spec.Name && vm.state == Running && vm.guest[t.name] != nil:
 		s.key("volume key", true, "in guest memory", "F82")
-	case v.Kind == GuestOS && vm != nil && v.VM == vm.spec.Name && vm.state == Stopped && vm.bek != nil:
+	case v.Kind == GuestOS && vm != nil && v.VM == vm.spec.Name && vm.state != Running && vm.bek != nil:
 		s.key("BEK", true, "on the BEK volume of the allocated VM", "F82")
 		if concrete {
 			*beks = append(*beks, vm.bek)

@@ -428,7 +428,10 @@ func (w *World) Deallocate(name string) error {
 	if err != nil {
 		return err
 	}
-	vm.guest, vm.state, vm.reason, vm.bek = nil, Deallocated, "", nil
+	vm.guest, vm.state, vm.reason = nil, Deallocated, ""
+	if !w.faulty(faultBEKSurvivesDeallocate) { // mutation hook (faults.go)
+		vm.bek = nil
+	}
 	if vm.temp != nil {
 		vm.temp.Reset()
 	}
