@@ -23,7 +23,7 @@ import (
 // protection refuses the purge.
 func Example() {
 	ctx := context.Background()
-	clock := sim.NewClock(sim.Epoch)
+	clock := sim.NewClock(sim.Epoch())
 	svc, _ := vault.New(vault.Config{Clock: clock, Rand: envelope.NewSeededReader(42)})
 	admin := vault.Principal{ID: "admin", Kind: vault.KindUser}
 	svc.CreateVault(admin, vault.VaultProperties{Name: "contoso-kv", Tenant: "t", Subscription: "sub",

@@ -40,7 +40,7 @@ type world struct {
 
 func newWorld(t tb, seed uint64) *world {
 	t.Helper()
-	clock := sim.NewClock(sim.Epoch)
+	clock := sim.NewClock(sim.Epoch())
 	svc, err := vault.New(vault.Config{Clock: clock, Rand: envelope.NewSeededReader(seed), RSAKeys: pool})
 	if err != nil {
 		t.Fatal(err)

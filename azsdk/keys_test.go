@@ -51,7 +51,7 @@ func TestKeyLifecycle(t *testing.T) {
 	if got := len(created.Key.N) * 8; got != 2048 || !bytes.Equal(created.Key.E, []byte{1, 0, 1}) {
 		t.Fatalf("CreateKey JWK n = %d bits, e = %x; want 2048, 010001", got, created.Key.E)
 	}
-	if want := sim.Epoch.Add(90 * time.Minute); !created.Attributes.Created.Equal(want) || !created.Attributes.Updated.Equal(want) {
+	if want := sim.Epoch().Add(90 * time.Minute); !created.Attributes.Created.Equal(want) || !created.Attributes.Updated.Equal(want) {
 		t.Fatalf("CreateKey created = %v, want %v", created.Attributes.Created, want)
 	}
 	if *created.Attributes.RecoverableDays != 7 || *created.Tags["team"] != "payments" || !*created.Attributes.Enabled {
@@ -122,7 +122,7 @@ func TestKeyLifecycle(t *testing.T) {
 	}
 
 	// Update properties: disable the old version, set tags and expiry.
-	exp := sim.Epoch.Add(30 * 24 * time.Hour)
+	exp := sim.Epoch().Add(30 * 24 * time.Hour)
 	upd, err := kc.UpdateKey(ctx, "oct1", oct.Key.KID.Version(), azkeys.UpdateKeyParameters{
 		KeyAttributes: &azkeys.KeyAttributes{Enabled: to(false), Expires: &exp},
 		Tags:          map[string]*string{"state": to("retired")},

@@ -26,7 +26,7 @@ func TestSecretLifecycle(t *testing.T) {
 	}
 	id := *set.ID
 	if id.Name() != "bek" || len(id.Version()) != 32 || *set.Value != "c2VjcmV0" || *set.ContentType != "BEK" ||
-		!set.Attributes.Created.Equal(sim.Epoch.Add(time.Minute)) || *set.Attributes.RecoverableDays != 7 {
+		!set.Attributes.Created.Equal(sim.Epoch().Add(time.Minute)) || *set.Attributes.RecoverableDays != 7 {
 		t.Fatalf("SetSecret = %v %+v", id, set.Attributes)
 	}
 	v2, err := sc.SetSecret(ctx, "bek", azsecrets.SetSecretParameters{Value: to("second")}, nil)

@@ -57,7 +57,7 @@ type Options struct {
 	// ADERetirement is the date after which ADE cannot be enabled and
 	// encrypted volumes fail to unlock at boot. Default 2028-09-15 (F64).
 	ADERetirement time.Time
-	// Start is the simulated time the world begins at. Default sim.Epoch,
+	// Start is the simulated time the world begins at. Default sim.Epoch(),
 	// 2026-01-01 UTC.
 	Start time.Time
 }

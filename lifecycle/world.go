@@ -96,7 +96,7 @@ func New(cfg Config) (*World, error) {
 	}
 	start := opts.Start
 	if start.IsZero() {
-		start = sim.Epoch
+		start = sim.Epoch()
 	}
 	main := envelope.NewSeededReader(cfg.Seed)
 	// The vault service needs a reader of its own (it must not be shared),

@@ -18,7 +18,7 @@ var (
 // newVault returns a service, its clock, and an administrator's client of a
 // new Premium vault in sub-1, Europe.
 func newVault(name string, purgeProtection bool) (*vault.Service, *sim.Clock, *vault.Client) {
-	clock := sim.NewClock(sim.Epoch)
+	clock := sim.NewClock(sim.Epoch())
 	svc, err := vault.New(vault.Config{Clock: clock, Rand: envelope.NewSeededReader(1)})
 	if err != nil {
 		panic(err)

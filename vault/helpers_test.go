@@ -34,7 +34,7 @@ type world struct {
 
 func newWorld(t testing.TB, seed uint64) *world {
 	t.Helper()
-	clock := sim.NewClock(sim.Epoch)
+	clock := sim.NewClock(sim.Epoch())
 	svc, err := New(Config{Clock: clock, Rand: envelope.NewSeededReader(seed), RSAKeys: testPool})
 	if err != nil {
 		t.Fatal(err)

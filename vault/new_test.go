@@ -17,7 +17,7 @@ func (failingReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
 // TestNewErrors checks that New and KeyPool.Warm fail with *Error values
 // matching a sentinel, and the cause where there is one.
 func TestNewErrors(t *testing.T) {
-	clock := sim.NewClock(sim.Epoch)
+	clock := sim.NewClock(sim.Epoch())
 	tests := []struct {
 		name string
 		call func() error

@@ -75,7 +75,7 @@ func TestStateMachine(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		seed := rapid.Uint64().Draw(t, "seed")
 		protect := rapid.Bool().Draw(t, "purgeProtection")
-		clock := sim.NewClock(sim.Epoch)
+		clock := sim.NewClock(sim.Epoch())
 		svc, err := New(Config{Clock: clock, Rand: envelope.NewSeededReader(seed), RSAKeys: testPool})
 		if err != nil {
 			t.Fatal(err)

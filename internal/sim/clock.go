@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// Epoch is the default start of simulated time: a fixed instant, so that one
-// seed gives one transcript.
-var Epoch = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
+// Epoch returns the default start of simulated time: a fixed instant, so
+// that one seed gives one transcript. It is a function, not a variable, so
+// that no package can change it for the others.
+func Epoch() time.Time { return time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC) }
 
 // Clock is a simulated clock. Time moves only when Advance is called. It is
 // safe for concurrent use.
