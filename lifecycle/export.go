@@ -158,9 +158,9 @@ func (w *World) DownloadVHD(grantName, vhdName string) error {
 	if w.faulty(faultExportRaw) { // mutation hook (faults.go)
 		src = m.Raw()
 	}
-	if d, ok := w.disks[g.target]; ok && ade != nil && w.faulty(faultExportDecrypted) { // mutation hook (faults.go)
-		if vm, ok := w.vms[d.vm]; ok && vm.bek != nil {
-			if v, err := disk.OpenVolume(m, vm.bek.b); err == nil {
+	if ade != nil && w.faulty(faultExportDecrypted) { // mutation hook (faults.go)
+		if b, err := w.fetchVolBEK(op, ade, adePlatformID); err == nil {
+			if v, err := disk.OpenVolume(m, b.b); err == nil {
 				src = v
 			}
 		}

@@ -17,7 +17,8 @@ const (
 	// storage service decrypts (T2 storage boundary).
 	faultExportRaw
 	// faultExportDecrypted: DownloadVHD ships an ADE volume decrypted with
-	// the VM's BEK, ADE left off on export (T3 guest encryption).
+	// the BEK the platform reads from Key Vault, ADE left off on export (T3
+	// guest encryption).
 	faultExportDecrypted
 	// faultRestoreDropsDES: a same-region restore forgets the source disk's
 	// disk encryption set (T4 backups).

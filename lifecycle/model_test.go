@@ -80,7 +80,8 @@ type mKey struct {
 	vault, name string
 	oct         bool
 	bits        int
-	enabled     []bool // by version, oldest first
+	enabled     []bool      // by version, oldest first
+	expires     []time.Time // by version; zero: no expiry (F9)
 	state       keyState
 	deletedAt   time.Time
 	lineage     int
@@ -95,6 +96,8 @@ type mBlob struct {
 	oct      bool
 	bits     int
 	versions int
+	enabled  []bool      // the versions' enabled attributes at backup
+	expires  []time.Time // and their exp attributes
 }
 
 type mDES struct {
@@ -214,6 +217,8 @@ type model struct {
 	imageFiles map[string][]mFile
 	imageDES   map[string]string
 	auditSeen  int // audit events already searched by T9
+	// secBlobs are secret backup files (BackupSecret): the secret name.
+	secBlobs map[string]string
 }
 
 // mSecret is a BEK secret.
@@ -234,7 +239,7 @@ func newModel(now time.Time) *model {
 		des: map[string]*mDES{}, vms: map[string]*mVM{}, disks: map[string]*mDisk{}, snaps: map[string]*mSnap{},
 		vhds: map[string]*mVHD{}, rps: map[string]*mRP{}, repls: map[string]*mRepl{}, images: map[string]lifecycle.Image{},
 		grants: map[string]mGrant{}, roles: map[string]map[string][]vault.Role{}, hostBEKs: map[string]bool{},
-		backupSvc: map[string]bool{}, bekCopies: map[string]bool{}, bekFree: map[string]bool{}, secKEK: map[string]int{}, shredded: map[int]time.Time{}, secrets: map[string]*mSecret{}, imageFiles: map[string][]mFile{}, imageDES: map[string]string{}}
+		backupSvc: map[string]bool{}, bekCopies: map[string]bool{}, bekFree: map[string]bool{}, secKEK: map[string]int{}, shredded: map[int]time.Time{}, secrets: map[string]*mSecret{}, imageFiles: map[string][]mFile{}, imageDES: map[string]string{}, secBlobs: map[string]string{}}
 }
 
 // region table of the model: the three regions the machine uses.
@@ -262,9 +267,12 @@ func (m *model) pristine(vaultName, name string) bool {
 	if k == nil || k.state != keyLive {
 		return false
 	}
-	for _, e := range k.enabled {
+	for i, e := range k.enabled {
 		if !e {
 			return false
+		}
+		if i < len(k.expires) && !k.expires[i].IsZero() && !m.now.Before(k.expires[i]) {
+			return false // an expired customer key is unusable for disks (F47)
 		}
 	}
 	return true

@@ -248,6 +248,9 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 		"AdvanceClock":      h.actAdvance,
 		"AssignVaultRole":   h.actAssignRole,
 		"AttachNewDisk":     h.actAttachNewDisk,
+		"BackupSecret":      h.actBackupSecret,
+		"RestoreSecret":     h.actRestoreSecret,
+		"SetKeyExpiry":      h.actSetKeyExpiry,
 		"BackupKey":         h.actBackupKey,
 		"BackupVM":          h.actBackupVM,
 		"CaptureImage":      h.actCaptureImage,
@@ -452,6 +455,85 @@ func (h *harness) setEnabled(t *rapid.T, on bool) {
 	}
 }
 
+// actSetKeyExpiry sets the exp attribute of a key's newest version: now
+// (expired at once), in an hour or in a month. Disks treat an expired
+// customer key as unusable (F47, Options.ExpiredCMKUnusable) from the next
+// key check.
+func (h *harness) actSetKeyExpiry(t *rapid.T) {
+	withIDs := map[string]bool{}
+	for _, ref := range sorted(h.m.keys) {
+		if len(h.ids(ref, "")) > 0 {
+			withIDs[ref] = true
+		}
+	}
+	ref := pick(t, withIDs, "key")
+	k := h.m.keys[ref]
+	who := rapid.SampledFrom(whoNames).Draw(t, "who")
+	in := rapid.SampledFrom([]time.Duration{0, time.Hour, 30 * 24 * time.Hour}).Draw(t, "expiresIn")
+	ids := h.ids(ref, "")
+	id := ids[len(ids)-1]
+	var p pred
+	if !h.m.allowed(who, k.vault, "keyUpdate") {
+		p.no(lifecycle.ErrForbidden, "")
+	}
+	if k.state != keyLive || h.m.keyGone(k) {
+		p.no(lifecycle.ErrForbidden, "")
+		p.no(lifecycle.ErrNotFound, "")
+	}
+	exp := h.m.now.Add(in)
+	i := h.w.Vaults().AuditLen()
+	call := fmt.Sprintf("w.SetKeyExpiry(%q, %q, %s)", who, id, exp.Format(time.RFC3339))
+	if !h.do(call, p, func() error { return h.w.SetKeyExpiry(who, id, exp) }) {
+		return
+	}
+	h.auditOnce(i, who, "UpdateKeyProperties", call)
+	for len(k.expires) < len(k.enabled) {
+		k.expires = append(k.expires, time.Time{})
+	}
+	k.expires[len(k.enabled)-1] = exp
+}
+
+// actBackupSecret backs up a BEK secret into a file outside any vault: a
+// copy that keeps the BEK alive for T5 (F33).
+func (h *harness) actBackupSecret(t *rapid.T) {
+	n, s := h.pickSecret(t)
+	who := rapid.SampledFrom(whoNames).Draw(t, "who")
+	var p pred
+	if !h.m.allowed(who, s.vault, "secretBackup") {
+		p.no(lifecycle.ErrForbidden, "")
+	}
+	if s.state != keyLive {
+		p.no(lifecycle.ErrNotFound, "")
+	}
+	h.nextID++
+	name := fmt.Sprintf("sb%d", h.nextID)
+	if h.do(fmt.Sprintf("w.BackupSecret(%q, %q, %q, %q)", who, s.vault, n, name), p, func() error { return h.w.BackupSecret(who, s.vault, n, name) }) {
+		h.m.secBlobs[name] = n
+		h.m.bekCopies[n] = true
+	}
+}
+
+// actRestoreSecret restores a secret backup into the secret's own vault:
+// refused while the name is live or soft-deleted there (F34). (Restoring
+// into another vault of the geography is not drawn: the model keeps one
+// vault per BEK secret.)
+func (h *harness) actRestoreSecret(t *rapid.T) {
+	b := pick(t, h.m.secBlobs, "secretBackup")
+	n := h.m.secBlobs[b]
+	s := h.m.secrets[n]
+	who := rapid.SampledFrom(whoNames).Draw(t, "who")
+	var p pred
+	if !h.m.allowed(who, s.vault, "secretRestore") {
+		p.no(lifecycle.ErrForbidden, "")
+	}
+	if s.state != keyPurged {
+		p.no(lifecycle.ErrState, "F34")
+	}
+	if h.do(fmt.Sprintf("w.RestoreSecret(%q, %q, %q)", who, s.vault, b), p, func() error { _, err := h.w.RestoreSecret(who, s.vault, b); return err }) {
+		s.state = keyLive
+	}
+}
+
 func (h *harness) actDisableKey(t *rapid.T) { h.setEnabled(t, false) }
 func (h *harness) actEnableKey(t *rapid.T)  { h.setEnabled(t, true) }
 
@@ -557,7 +639,8 @@ func (h *harness) actBackupKey(t *rapid.T) {
 	ok := h.do(call, p, func() error { return h.w.BackupKey(who, k.vault, k.name, name) })
 	h.auditOnce(i, who, "BackupKey", call)
 	if ok {
-		h.m.blobs[name] = &mBlob{lineage: k.lineage, vault: k.vault, key: k.name, geo: h.m.vaults[k.vault].geo, sub: sub1, oct: k.oct, bits: k.bits, versions: len(k.enabled)}
+		h.m.blobs[name] = &mBlob{lineage: k.lineage, vault: k.vault, key: k.name, geo: h.m.vaults[k.vault].geo, sub: sub1, oct: k.oct, bits: k.bits, versions: len(k.enabled),
+			enabled: slices.Clone(k.enabled), expires: slices.Clone(k.expires)}
 		_ = ref
 		h.updateShredded()
 	}
@@ -592,9 +675,9 @@ func (h *harness) actRestoreKey(t *rapid.T) {
 	ok := h.do(call, p, func() (err error) { id, err = h.w.RestoreKey(who, v, b); return })
 	h.auditOnce(i, who, "RestoreKey", call)
 	if ok {
-		k := &mKey{vault: v, name: blob.key, oct: blob.oct, bits: blob.bits, lineage: blob.lineage}
-		for range blob.versions {
-			k.enabled = append(k.enabled, true)
+		k := &mKey{vault: v, name: blob.key, oct: blob.oct, bits: blob.bits, lineage: blob.lineage, expires: slices.Clone(blob.expires)}
+		for i := range blob.versions { // versions come back with their attributes (F34)
+			k.enabled = append(k.enabled, i >= len(blob.enabled) || blob.enabled[i])
 		}
 		m.keys[ref] = k
 		h.ids(ref, id)
