@@ -60,9 +60,7 @@ func (w *World) devVersion(owner any) uint64 {
 
 // touch records that owner's bytes may have changed.
 func (w *World) touch(owner any) {
-	if _, ok := w.devVer[owner]; ok {
-		delete(w.devVer, owner) // the next devVersion is a fresh number
-	}
+	delete(w.devVer, owner) // the next devVersion is a fresh number
 }
 
 // touchVM records that every device of a VM may have changed: its disks,
