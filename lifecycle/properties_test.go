@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -650,7 +651,13 @@ func (h *harness) actBackupKey(t *rapid.T) {
 // geography (F33) and over a taken name (F34).
 func (h *harness) actRestoreKey(t *rapid.T) {
 	m := h.m
-	b := pick(t, m.blobs, "backup")
+	files := map[string]bool{} // key backup files; "rp/KEK" copies live inside recovery points
+	for n := range m.blobs {
+		if !strings.Contains(n, "/") {
+			files[n] = true
+		}
+	}
+	b := pick(t, files, "backup")
 	v := pick(t, m.vaults, "vault")
 	who := rapid.SampledFrom(whoNames).Draw(t, "who")
 	blob := m.blobs[b]
