@@ -243,6 +243,12 @@ func (w *World) PurgeSecret(who, vaultName, name string) error {
 // recovered or purged first (F24, F34). The vault must be in the source
 // VM's subscription and geography (F33). Restore the VM with
 // RestoreSpec.KeyVault naming that vault to use the restored copies.
+//
+// Names, subscription and geography are checked for both objects before
+// anything is restored. The restores themselves are two Key Vault calls
+// (RestoreKey, then RestoreSecret), as in the documented runbook: if the
+// second is refused (for example who may restore keys but not secrets),
+// the KEK stays restored, as it would in Azure.
 func (w *World) RestoreRecoveryPointKeys(who, rpName, vaultName string) error {
 	const op = "RestoreRecoveryPointKeys"
 	rp, ok := w.rps[rpName]
