@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 )
@@ -39,8 +40,8 @@ const (
 type memoKey struct {
 	ver  uint64
 	view readView
-	beks [32]byte // digest of the BEKs tried, in order
-	led  [32]byte // digest of the ledger compared against
+	beks [32]byte // MAC (memoMAC) of the BEKs tried, in order
+	led  [32]byte // MAC of the digest of the ledger compared against
 }
 
 // devVersion returns the content version of a device owner (a
@@ -89,7 +90,7 @@ func (w *World) touchVM(vm *vmState) {
 func (w *World) memoKeyOf(owner any, view readView, beks []*secretBytes, files *ledger) memoKey {
 	k := memoKey{ver: w.devVersion(owner), view: view}
 	if len(beks) > 0 {
-		h := sha256.New()
+		h := hmac.New(sha256.New, w.memoMAC[:])
 		var n [8]byte
 		for _, b := range beks {
 			binary.LittleEndian.PutUint64(n[:], uint64(len(b.b)))
@@ -98,7 +99,10 @@ func (w *World) memoKeyOf(owner any, view readView, beks []*secretBytes, files *
 		}
 		h.Sum(k.beks[:0])
 	}
-	k.led = files.digest()
+	mac := hmac.New(sha256.New, w.memoMAC[:])
+	d := files.digest()
+	mac.Write(d[:])
+	mac.Sum(k.led[:0])
 	return k
 }
 

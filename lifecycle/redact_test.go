@@ -2,10 +2,13 @@ package lifecycle
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -75,6 +78,37 @@ func TestNewPathsHoldNoKeyMaterial(t *testing.T) {
 		for _, pat := range [][]byte{bek, []byte(hex.EncodeToString(bek)), []byte(base64.StdEncoding.EncodeToString(bek))} {
 			if bytes.Contains(o, pat) {
 				t.Fatalf("key material in output: %.300s", o)
+			}
+		}
+	}
+}
+
+// TestWorldNeverPrints formats the World itself, after verdicts have filled
+// its read memo and a VHD holds guest ciphertext, under every verb and as a
+// field: a World holds platform keys, BEKs in guest memory and disk bytes,
+// and before it had a Format method %v printed unkeyed SHA-256 digests of
+// BEKs (memo keys) and %s printed the VHD's blocks.
+func TestWorldNeverPrints(t *testing.T) {
+	f := adeVM(t, 32)
+	bek := append([]byte(nil), f.vms["vm1"].bek.b...)
+	f.download("vm1", "vm1-data", "v.vhd")
+	f.verdict(onPrem("onprem"), vhdA("v.vhd"))
+	f.verdict(guest("vm1"), diskA("vm1-data"))
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(len(bek)))
+	plainDigest := sha256.Sum256(append(n[:], bek...))
+	type holder struct {
+		W *World
+		w *World
+	}
+	for _, v := range []any{f.World, holder{f.World, f.World}, &holder{f.World, f.World}} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%d", "%q"} {
+			out := fmt.Sprintf(verb, v)
+			if len(out) > 4096 || bytes.Contains([]byte(out), bek) ||
+				strings.Contains(out, hex.EncodeToString(bek)) ||
+				strings.Contains(out, fmt.Sprint(plainDigest[:8])[1:20]) ||
+				strings.Contains(out, "LUKS") || strings.Contains(out, "sparseFile") {
+				t.Fatalf("Sprintf(%q, %T) shows the world's contents: %.300s", verb, v, out)
 			}
 		}
 	}

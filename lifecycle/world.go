@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	cryptorand "crypto/rand"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -61,6 +62,9 @@ type World struct {
 	devVer  map[any]uint64
 	memo    map[memoKey]bool
 	memoOff bool
+	// memoMAC keys the digests in memo keys, so that they fingerprint
+	// neither BEKs nor file contents to anyone without it (memo.go).
+	memoMAC *[32]byte
 
 	// faults switches on deliberate defects for the property suite's
 	// mutation tests (faults.go); always zero outside this package's tests.
@@ -132,10 +136,28 @@ func New(cfg Config) (*World, error) {
 		blobs:      map[string]*backupBlob{},
 		devVer:     map[any]uint64{},
 		memo:       map[memoKey]bool{},
+		memoMAC:    new([32]byte),
+	}
+	// The memo's MAC key only decides which digests are equal, never a
+	// verdict, so it comes from the system source and not from the seed:
+	// knowing the seed does not let anyone test a guessed BEK against it.
+	if _, err := cryptorand.Read(w.memoMAC[:]); err != nil {
+		return nil, refuseCause("New", "", ErrInvalid, "drawing the memo key", err)
 	}
 	w.principals[adminID] = &principal{name: adminID, vp: w.admin, vaultRoles: map[string][]vault.Role{}, compute: map[string]ComputeRole{}}
 	return w, nil
 }
+
+// String describes the world without its contents: a World holds key
+// material (platform keys, BEKs in guest memory, keys handed to hosts) and
+// the bytes of disks and VHDs, none of which may reach an output.
+func (w *World) String() string { return "lifecycle.World(REDACTED)" }
+
+// GoString is String, so %#v hides the contents too.
+func (w *World) GoString() string { return w.String() }
+
+// Format writes String for every verb.
+func (w *World) Format(f fmt.State, verb rune) { io.WriteString(f, w.String()) }
 
 // Now returns the simulated time.
 func (w *World) Now() time.Time { return w.clock.Now() }
