@@ -2,6 +2,8 @@ package examples
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -105,13 +107,9 @@ func Q21Cost(seed uint64) (Answer, error) {
 	return a, err
 }
 
-// sortedFacts returns the facts recorded so far.
+// sortedFacts returns the facts recorded so far, in numeric order.
 func (s *scenario) sortedFacts() []string {
-	fs := make([]string, 0, len(s.facts))
-	for f := range s.facts {
-		fs = append(fs, f)
-	}
-	return fs
+	return lifecycle.SortFacts(slices.Collect(maps.Keys(s.facts)))
 }
 
 // coverage is one column of the SSE-or-ADE table.

@@ -3,6 +3,7 @@ package examples
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -413,15 +414,7 @@ func (s *scenario) finish(n int, answer string) (Answer, error) {
 	if s.err != nil {
 		return Answer{}, fmt.Errorf("examples: question %d: %w", n, s.err)
 	}
-	fs := make([]string, 0, len(s.facts))
-	for f := range s.facts {
-		fs = append(fs, f)
-	}
-	sort.Slice(fs, func(i, j int) bool {
-		a, _ := strconv.Atoi(strings.TrimPrefix(fs[i], "F"))
-		b, _ := strconv.Atoi(strings.TrimPrefix(fs[j], "F"))
-		return a < b
-	})
+	fs := lifecycle.SortFacts(slices.Collect(maps.Keys(s.facts)))
 	return Answer{
 		Number:   n,
 		Question: questionText(n),

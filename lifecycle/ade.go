@@ -108,9 +108,6 @@ func volumeKind(os OS) disk.VolumeKind {
 	return disk.DMCrypt
 }
 
-// adePlatform is the principal the platform uses to fetch BEKs.
-const adePlatform = adePlatformID
-
 // fetchBEK obtains a BEK as principal who: GetSecret, then UnwrapKey with
 // the KEK if the secret is wrapped (F65, F82).
 func (w *World) fetchBEK(op string, c *adeConfig, who string) (*secretBytes, error) {

@@ -1,9 +1,11 @@
 package lifecycle
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"errors"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -107,19 +109,35 @@ func (s *assessment) key(name string, ok bool, why string, facts ...string) {
 	s.fact(facts...)
 }
 
+// SortFacts sorts fact numbers ("F7", "F47", "F114") in numeric order, in
+// place, and returns the slice. Anything not of that form sorts after them,
+// by its text, so the order never depends on the input's order.
+func SortFacts(facts []string) []string {
+	num := func(f string) (int, bool) {
+		n, err := strconv.Atoi(strings.TrimPrefix(f, "F"))
+		return n, err == nil && strings.HasPrefix(f, "F")
+	}
+	slices.SortFunc(facts, func(a, b string) int {
+		na, oka := num(a)
+		nb, okb := num(b)
+		switch {
+		case oka && okb && na != nb:
+			return cmp.Compare(na, nb)
+		case oka != okb:
+			if oka {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	return facts
+}
+
 func (s *assessment) finish(readable bool, reason string) Verdict {
 	s.v.Readable = readable
 	s.v.Reason = reason
-	fs := make([]string, 0, len(s.facts))
-	for f := range s.facts {
-		fs = append(fs, f)
-	}
-	sort.Slice(fs, func(i, j int) bool {
-		a, _ := strconv.Atoi(strings.TrimPrefix(fs[i], "F"))
-		b, _ := strconv.Atoi(strings.TrimPrefix(fs[j], "F"))
-		return a < b
-	})
-	s.v.Facts = fs
+	s.v.Facts = SortFacts(slices.Collect(maps.Keys(s.facts)))
 	if s.v.Layers == nil {
 		s.v.Layers = []Layer{}
 	}

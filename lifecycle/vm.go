@@ -247,7 +247,7 @@ func (w *World) start(op string, vm *vmState) error {
 	}
 	bek := vm.bek
 	if vm.ade != nil && (bek == nil || vm.state == Deallocated) {
-		b, err := w.fetchBEK(op, vm.ade, adePlatform)
+		b, err := w.fetchBEK(op, vm.ade, adePlatformID)
 		if err != nil {
 			w.lockDisks(vm)
 			if w.adeLost(vm.ade.vol(vm.image.OS)) {
