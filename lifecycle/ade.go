@@ -185,7 +185,7 @@ func (w *World) EnableADE(vmName string, s ADESpec) error {
 		// A new BEK (first enable, or a re-key with another vault or KEK, F83).
 		b := make([]byte, 32)
 		if _, err := io.ReadFull(w.rand, b); err != nil {
-			return err
+			return refuseCause(op, "", ErrState, "drawing a BEK", err)
 		}
 		nb := &secretBytes{b: []byte(hex.EncodeToString(b))}
 		clear(b)
@@ -285,7 +285,7 @@ func (w *World) encryptDisk(op string, vm *vmState, d *diskState, bek *secretByt
 func (w *World) storeBEK(op string, vm *vmState, s ADESpec, bek *secretBytes) (string, string, error) {
 	var g [16]byte
 	if _, err := io.ReadFull(w.rand, g[:]); err != nil {
-		return "", "", err
+		return "", "", refuseCause(op, "", ErrState, "drawing a secret name", err)
 	}
 	name := hex.EncodeToString(g[:])
 	tags := map[string]string{"MachineName": vm.spec.Name}
@@ -410,11 +410,11 @@ func (w *World) hostKey(vm *vmState, pmk *envelope.AESKEK) (*envelope.DEK, error
 	if vm.hostKey == nil {
 		dek, err := envelope.GenerateDEK(w.rand)
 		if err != nil {
-			return nil, err
+			return nil, refuseCause("EncryptionAtHost", "F57", ErrState, "drawing the host key", err)
 		}
 		wr, err := pmk.Wrap(dek)
 		if err != nil {
-			return nil, err
+			return nil, refuseCause("EncryptionAtHost", "F57", ErrState, "wrapping the host key", err)
 		}
 		vm.hostKey = wr
 		return dek, nil

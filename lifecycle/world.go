@@ -107,7 +107,7 @@ func New(cfg Config) (*World, error) {
 	// drawn from the world's stream so that one seed decides both.
 	var vs [8]byte
 	if _, err := io.ReadFull(main, vs[:]); err != nil {
-		return nil, err
+		return nil, refuseCause("New", "", ErrInvalid, "seeding the vault service", err)
 	}
 	clock := sim.NewClock(start)
 	kv, err := vault.New(vault.Config{Clock: clock, Rand: envelope.NewSeededReader(binary.LittleEndian.Uint64(vs[:])), RSAKeys: cfg.RSAKeys})
