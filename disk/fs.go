@@ -80,6 +80,9 @@ const (
 	fsPathMax = 4096
 	// fsIOBlocks is the most blocks moved by one device call (1 MiB).
 	fsIOBlocks = 256
+	// fsLoadBlocks is the chunk Mount reads the inode table in (32 KiB):
+	// small enough to stay a small allocation, since Mount runs often.
+	fsLoadBlocks = 8
 )
 
 var fsCRC = crc32.MakeTable(crc32.Castagnoli)
@@ -210,7 +213,7 @@ func Format(d Device, opts *FormatOptions) (*FileSystem, error) {
 	f := &FileSystem{dev: d, spb: spb, blocks: blocks, bitmapBlocks: bitmapBlocks, inodeBlocks: inodeBlocks, dataStart: dataStart}
 
 	// Inode table: root in inode 0, the rest free.
-	buf := make([]byte, fsIOBlocks*fsBlockSize)
+	buf := make([]byte, min(inodeBlocks, fsIOBlocks)*fsBlockSize)
 	for b := uint32(0); b < inodeBlocks; b += fsIOBlocks {
 		n := min(inodeBlocks-b, fsIOBlocks)
 		chunk := buf[:n*fsBlockSize]
@@ -433,9 +436,9 @@ func fsLoad(d Device) (*FileSystem, error) {
 	// Inode table.
 	f.inodes = make([]fsInode, inodes)
 	f.index = make(map[fsKey]uint32)
-	buf := make([]byte, min(f.inodeBlocks, fsIOBlocks)*fsBlockSize)
-	for b := uint32(0); b < f.inodeBlocks; b += fsIOBlocks {
-		n := min(f.inodeBlocks-b, fsIOBlocks)
+	buf := make([]byte, min(f.inodeBlocks, fsLoadBlocks)*fsBlockSize)
+	for b := uint32(0); b < f.inodeBlocks; b += fsLoadBlocks {
+		n := min(f.inodeBlocks-b, fsLoadBlocks)
 		chunk := buf[:n*fsBlockSize]
 		bn := 1 + f.bitmapBlocks + b
 		if err := f.readBlocks(chunk, bn); err != nil {
@@ -465,6 +468,12 @@ func fsLoad(d Device) (*FileSystem, error) {
 }
 
 func allZero(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.NativeEndian.Uint64(b) != 0 {
+			return false
+		}
+		b = b[8:]
+	}
 	for _, c := range b {
 		if c != 0 {
 			return false

@@ -45,6 +45,7 @@ type Media struct {
 	used   uint32   // slots handed out
 	order  []uint64 // group numbers, sorted when sorted is true
 	sorted bool
+	gen    uint64 // successful writes so far
 }
 
 var _ Device = (*Media)(nil)
@@ -133,7 +134,18 @@ func (m *Media) WriteSectors(p []byte, first uint64) error {
 	for i := range n {
 		copy(m.allocate(first+i), p[int(i)*m.sectorSize:])
 	}
+	m.gen++
 	return nil
+}
+
+// Generation counts the successful writes to m. Two reads of m return the
+// same bytes if its generation is the same before and after both: callers
+// can remember what they computed from m's contents under its generation.
+// A [Media.Clone] starts from the generation of its original.
+func (m *Media) Generation() uint64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.gen
 }
 
 // allocate returns the storage of sector s, giving it a slot if it has none.
@@ -220,6 +232,7 @@ func (m *Media) Clone() *Media {
 		used:       m.used,
 		order:      slices.Clone(m.order),
 		sorted:     m.sorted,
+		gen:        m.gen,
 	}
 	for k, v := range m.index { // copying a map: order does not matter
 		c.index[k] = v

@@ -79,6 +79,39 @@ func TestMediaCloneIndependent(t *testing.T) {
 	}
 }
 
+// TestMediaGeneration checks that writes, and only successful writes,
+// advance the generation, and that a clone starts from its original's.
+func TestMediaGeneration(t *testing.T) {
+	m, _ := NewMedia(512, 100)
+	if g := m.Generation(); g != 0 {
+		t.Fatalf("new media at generation %d", g)
+	}
+	sec := bytes.Repeat([]byte{7}, 512)
+	if err := m.WriteSectors(sec, 3); err != nil {
+		t.Fatal(err)
+	}
+	g := m.Generation()
+	if g == 0 {
+		t.Fatal("a write left the generation at 0")
+	}
+	m.ReadSectors(make([]byte, 512), 3)
+	m.NextWritten(0)
+	if m.WriteSectors(sec, 100) == nil {
+		t.Fatal("write past the end succeeded")
+	}
+	if m.Generation() != g {
+		t.Errorf("a read or a refused write changed the generation")
+	}
+	c := m.Clone()
+	if c.Generation() != g {
+		t.Errorf("clone at generation %d, original %d", c.Generation(), g)
+	}
+	c.WriteSectors(sec, 4)
+	if m.Generation() != g || c.Generation() == g {
+		t.Errorf("a write to the clone: original %d (was %d), clone %d", m.Generation(), g, c.Generation())
+	}
+}
+
 // TestMediaModel checks Media against a map model with rapid: reads,
 // writes, NextWritten runs and Written counts. Verified to fail: making
 // allocate reuse slot 1 for every new sector (`*slot = 1`) is caught and

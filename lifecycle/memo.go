@@ -4,6 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+
+	"github.com/atrest-sim/atrest/disk"
 )
 
 // Content versions and the read memo.
@@ -18,11 +20,12 @@ import (
 // that a verdict on an artifact nothing has written to since does not mount
 // the same bytes again.
 //
-// A device's version changes whenever an operation may have written to it:
-// every operation on a VM bumps the versions of all of the VM's devices
-// (disks, temp disk, replicas), and the few operations that write to a
-// device outside a VM bump that device. Devices never seen get a fresh
-// version, and versions are never reused, so forgetting is always safe.
+// A device's version changes whenever its bytes may have changed: the
+// version of a managed disk or temp disk follows the generation of the
+// media under it (disk.Media.Generation counts every write, whoever makes
+// it), and an operation that changes how a device reads without writing
+// its media calls touch. Devices never seen get a fresh version, and
+// versions are never reused, so forgetting is always safe.
 
 // memoLimit bounds the memo and the version table; past it both are
 // forgotten (a forgotten device gets a fresh version: only a re-read).
@@ -44,45 +47,50 @@ type memoKey struct {
 	led  [32]byte // MAC of the digest of the ledger compared against
 }
 
+// devStamp is what a device's version was given for: the media under it
+// and the media's generation then.
+type devStamp struct {
+	media *disk.Media
+	gen   uint64
+	ver   uint64
+}
+
+// rawMedia is the media under a device owner, or nil for an owner without
+// one (a VHD file, written once).
+func rawMedia(owner any) *disk.Media {
+	switch o := owner.(type) {
+	case *disk.Managed:
+		return o.Raw()
+	case *disk.Temp:
+		return o.Raw()
+	}
+	return nil
+}
+
 // devVersion returns the content version of a device owner (a
 // *disk.Managed, *disk.Temp or *sparseFile).
 func (w *World) devVersion(owner any) uint64 {
-	if v, ok := w.devVer[owner]; ok {
-		return v
+	m := rawMedia(owner)
+	var gen uint64
+	if m != nil {
+		gen = m.Generation()
+	}
+	if st, ok := w.devVer[owner]; ok && st.media == m && st.gen == gen {
+		return st.ver
 	}
 	if len(w.devVer) >= memoLimit {
 		clear(w.devVer)
 		clear(w.memo)
 	}
 	w.devGen++
-	w.devVer[owner] = w.devGen
+	w.devVer[owner] = devStamp{media: m, gen: gen, ver: w.devGen}
 	return w.devGen
 }
 
-// touch records that owner's bytes may have changed.
+// touch records that owner's bytes may read differently although its media
+// were not written (or that it has no media).
 func (w *World) touch(owner any) {
 	delete(w.devVer, owner) // the next devVersion is a fresh number
-}
-
-// touchVM records that every device of a VM may have changed: its disks,
-// its temp disk and the replicas of its disks.
-func (w *World) touchVM(vm *vmState) {
-	if vm == nil {
-		return
-	}
-	for _, dn := range vm.disks() {
-		if d := w.disks[dn]; d != nil {
-			w.touch(d.m)
-		}
-	}
-	if vm.temp != nil {
-		w.touch(vm.temp)
-	}
-	if rep := w.repls[vm.spec.Name]; rep != nil {
-		for _, rd := range rep.disks {
-			w.touch(rd.m)
-		}
-	}
 }
 
 // memoKeyOf returns the memo key for reading owner through view with beks

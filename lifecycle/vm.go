@@ -183,21 +183,7 @@ func (w *World) vm(op, name string) (*vmState, error) {
 	if !ok {
 		return nil, refuse(op, "", ErrNotFound, "VM "+name)
 	}
-	if !readsOnly(op) {
-		w.touchVM(vm) // an operation on a VM may write to any of its devices (memo.go)
-	}
 	return vm, nil
-}
-
-// readsOnly reports the operations on a VM that write to none of its
-// devices (WriteFile touches the one it writes, in WriteFile), so that the
-// read memo (memo.go) keeps its answers across them.
-func readsOnly(op string) bool {
-	switch op {
-	case "VMStatus", "ReadFile", "ListDir", "WriteFile", "Stop", "AttachDisk", "DetachDisk", "Unmount", "BackupVM":
-		return true
-	}
-	return false
 }
 
 // VMStatus returns a VM's power state and, if it was stopped by the
@@ -229,7 +215,6 @@ func (w *World) Start(name string) error {
 func (vm *vmState) disks() []string { return append([]string{vm.osDisk}, vm.data...) }
 
 func (w *World) start(op string, vm *vmState) error {
-	w.touchVM(vm)
 	for _, dn := range vm.disks() {
 		if w.disks[dn].grant != "" {
 			return refuse(op, "F105", ErrActiveSAS, "disk "+dn)

@@ -59,7 +59,7 @@ type World struct {
 	// read memo of concrete verdicts (memo.go); memoOff turns the memo off
 	// (tests compare verdicts with and without it).
 	devGen  uint64
-	devVer  map[any]uint64
+	devVer  map[any]devStamp
 	memo    map[memoKey]bool
 	memoOff bool
 	// memoMAC keys the digests in memo keys, so that they fingerprint
@@ -134,7 +134,7 @@ func New(cfg Config) (*World, error) {
 		rps:        map[string]*recoveryPoint{},
 		repls:      map[string]*replication{},
 		blobs:      map[string]*backupBlob{},
-		devVer:     map[any]uint64{},
+		devVer:     map[any]devStamp{},
 		memo:       map[memoKey]bool{},
 		memoMAC:    new([32]byte),
 	}
