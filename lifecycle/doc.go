@@ -111,7 +111,8 @@
 // # Simulation limits
 //
 // Disks are small and sparse (tens of MiB by default; sizes cost nothing
-// until written); temp disks are 16 MiB. ADE volumes use a tiny KDF
+// until written); temp disks are 16 MiB. A guest's file system holds
+// [GuestInodes] files and folders. ADE volumes use a tiny KDF
 // iteration count. Every vault of the world uses RBAC; the ADE platform's
 // access to a vault enabled for disk encryption is modelled as role
 // assignments to a platform principal. Site recovery copies an ADE VM's

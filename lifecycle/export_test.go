@@ -47,14 +47,16 @@ const (
 // and the host-local bytes of every temp disk (name is the VM's). The bytes
 // are a copy, valid during the call.
 func ScanRaw(w *World, fn func(kind RawKind, name string, b []byte)) {
-	ScanRawVersions(w, func(RawKind, string, uint64) bool { return false }, fn)
+	new(RawScanner).ScanVersions(w, func(RawKind, string, uint64) bool { return false }, fn)
 }
 
-// ScanRawVersions is ScanRaw that first asks skip, with each store's content
+// RawScanner scans the stores at rest reusing one buffer across scans.
+type RawScanner struct{ buf []byte }
+
+// ScanVersions is ScanRaw that first asks skip, with each store's content
 // version (memo.go: it changes whenever the world may have written to the
 // store), whether to read it at all.
-func ScanRawVersions(w *World, skip func(kind RawKind, name string, ver uint64) bool, fn func(kind RawKind, name string, b []byte)) {
-	var buf []byte
+func (sc *RawScanner) ScanVersions(w *World, skip func(kind RawKind, name string, ver uint64) bool, fn func(kind RawKind, name string, b []byte)) {
 	scanOwned := func(kind RawKind, name string, owner any, m *disk.Media) bool {
 		return !skip(kind, name, w.devVersion(owner))
 	}
@@ -65,10 +67,10 @@ func ScanRawVersions(w *World, skip func(kind RawKind, name string, ver uint64) 
 				return
 			}
 			sz := int(n) * m.SectorSize()
-			if cap(buf) < sz {
-				buf = make([]byte, sz)
+			if cap(sc.buf) < sz {
+				sc.buf = make([]byte, sz)
 			}
-			b := buf[:sz]
+			b := sc.buf[:sz]
 			if m.ReadSectors(b, first) == nil {
 				fn(kind, name, b)
 			}

@@ -124,7 +124,7 @@ func (h *harness) checkT1AtRest(full bool) {
 		h.raw = map[string]*rawSeen{}
 	}
 	present := map[string]bool{}
-	lifecycle.ScanRawVersions(h.w, func(kind lifecycle.RawKind, name string, ver uint64) bool {
+	h.scanner.ScanVersions(h.w, func(kind lifecycle.RawKind, name string, ver uint64) bool {
 		k := string(kind) + " " + name
 		present[k] = true
 		if e := h.raw[k]; e != nil && e.ver == ver && !full {

@@ -66,14 +66,15 @@ var (
 
 // harness is one test case: the world, the model and the step counter.
 type harness struct {
-	t      *rapid.T
-	w      *lifecycle.World
-	m      *model
-	fault  lifecycle.Fault
-	steps  int
-	nextID int
-	checks int                 // invariant checks done
-	raw    map[string]*rawSeen // T1: markers found per store at rest, by content version
+	t       *rapid.T
+	w       *lifecycle.World
+	m       *model
+	fault   lifecycle.Fault
+	steps   int
+	nextID  int
+	checks  int                 // invariant checks done
+	raw     map[string]*rawSeen // T1: markers found per store at rest, by content version
+	scanner lifecycle.RawScanner
 }
 
 func newHarness(t *rapid.T, f lifecycle.Fault) *harness {

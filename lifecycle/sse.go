@@ -484,6 +484,13 @@ func (p partition) WriteSectors(b []byte, first uint64) error {
 	return p.Device.WriteSectors(b, first)
 }
 
+// GuestInodes is how many files and folders, root included, the file
+// system a guest creates on a volume holds; writing more fails with
+// [disk.ErrNoSpace]. A guest in the simulation writes a handful of files
+// per volume, and a small inode table keeps formatting and mounting (which
+// reads and checks every inode block) cheap.
+const GuestInodes = 126 // 18 inode blocks of 7
+
 // formatFS creates the guest's file system on dev, leaving reserveMiB free
 // at the end.
 func formatFS(dev disk.Device) (*disk.FileSystem, error) {
@@ -491,7 +498,7 @@ func formatFS(dev disk.Device) (*disk.FileSystem, error) {
 	if dev.Sectors() <= 2*r {
 		return nil, fmt.Errorf("lifecycle: device too small for a file system")
 	}
-	if _, err := disk.Format(partition{dev, dev.Sectors() - r}, nil); err != nil {
+	if _, err := disk.Format(partition{dev, dev.Sectors() - r}, &disk.FormatOptions{Inodes: GuestInodes}); err != nil {
 		return nil, err
 	}
 	return disk.Mount(dev)
