@@ -24,6 +24,7 @@ const (
 	FaultExportUnchecked         = faultExportUnchecked
 	FaultSymbolicIgnoresDisabled = faultSymbolicIgnoresDisabled
 	FaultBEKSurvivesDeallocate   = faultBEKSurvivesDeallocate
+	FaultPickupReencrypts        = faultPickupReencrypts
 )
 
 // SetFault switches the faults f on in w (zero switches them off).

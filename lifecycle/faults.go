@@ -33,7 +33,8 @@ const (
 	// refuses because of purge protection (T7 purge protection).
 	faultPurgeIgnoresProtection
 	// faultRotateDisablesOld: RotateKey disables the version it replaces
-	// (T8 rotation).
+	// (T8 rotation; the effect shows only once cached DEKs are dropped, F47,
+	// so T11 notices it first).
 	faultRotateDisablesOld
 	// faultDoubleDelete: DeleteKey calls the vault twice (T9 audit).
 	faultDoubleDelete
@@ -47,6 +48,10 @@ const (
 	// the guest of a deallocated VM still holds the BEK (T5 crypto-shredding
 	// for ADE; F82 says it is gone).
 	faultBEKSurvivesDeallocate
+	// faultPickupReencrypts: when a disk encryption set picks up a rotated
+	// key, the storage service moves each disk under a fresh DEK, writing
+	// every sector again, instead of re-wrapping the DEK (T8 rotation).
+	faultPickupReencrypts
 )
 
 // faulty reports whether fault f is switched on.
@@ -64,4 +69,14 @@ func (w *World) faultDisableLatest(c *vault.Client, km *keyModel, n int) {
 	if _, err := c.UpdateKeyProperties(km.name, kv.version, vault.UpdateKeyParameters{Enabled: &off}); err == nil {
 		kv.enabled = false
 	}
+}
+
+// faultReencrypt moves a disk under a fresh DEK of its disk encryption set
+// by copying its written sectors, for faultPickupReencrypts.
+func (w *World) faultReencrypt(d *diskState) {
+	nm, err := w.newManaged("RotateKey", DiskSpec{Name: d.name, Subscription: d.sub, Region: d.region, SizeMiB: d.sizeMiB, DES: d.des, Ultra: d.ultra})
+	if err != nil || copyWritten(nm, d.m) != nil {
+		return
+	}
+	d.m = nm
 }

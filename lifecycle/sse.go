@@ -194,6 +194,9 @@ func (w *World) rewrapDES(desName string) int {
 	d := w.des[desName]
 	n := 0
 	for _, dn := range w.disksOfDES(desName) {
+		if w.faulty(faultPickupReencrypts) { // mutation hook (faults.go)
+			w.faultReencrypt(w.disks[dn])
+		}
 		if w.disks[dn].m.Rewrap(disk.CustomerKey, d.kek) == nil {
 			n++
 		}
