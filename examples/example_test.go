@@ -88,7 +88,7 @@ func ExampleQ06OptOut() {
 	show(examples.Q06OptOut(1))
 	// Output:
 	// Q6. Can I opt out of ADE? Can I disable SSE?
-	// A: ADE is opt-in: yes (without it: SSE-PMK > files; with it: SSE-PMK > ADE dm-crypt > files); disabling it: Linux data volume allowed (data readable, layers SSE-PMK > files), Linux with an encrypted OS volume refused (F77: not supported), Windows allowed; the disk keeps the ADE flag: a customer key afterwards is refused (F53: encryption types exclude each other); can SSE be disabled: no: 'off' is allowed and leaves SSE-PMK, raw media not readable
+	// A: opt out of ADE: yes (a VM created without it: SSE-PMK > files; with it: SSE-PMK > ADE dm-crypt > files); disable it later: partly (Linux data volume allowed, data readable, layers SSE-PMK > files; Linux with an encrypted OS volume refused (F77: not supported); Windows allowed); a customer key on the formerly ADE disk afterwards: refused (F53: encryption types exclude each other); disable SSE: no: 'off' is allowed and leaves SSE-PMK, raw media not readable
 	//   - a VM created without ADE: guest OS of vm1 -> disk vm1-data: readable; layers SSE-PMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
 	//   - disabling ADE on the data volume of a Linux VM whose OS volume is encrypted: refused (F77: not supported) by DisableADE: Linux supports disabling ADE only while the OS volume is not encrypted
 	//   - a Linux VM with ADE on its data volume: guest OS of lnxdata -> disk lnxdata-data: readable; layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
@@ -106,21 +106,24 @@ func ExampleQ07Backup() {
 	show(examples.Q07Backup(1))
 	// Output:
 	// Q7. When I back up a VM encrypted with SSE, or with ADE (with and without KEK), is the backup encrypted? Is a VM restored from it encrypted, and with which keys?
-	// A: yes, encrypted: SSE recovery point not readable to an insider, readable to the backup operator, restored as SSE-CMK > files; ADE recovery points keep the guest layer (backup operator: not readable, not readable), need vault access first (refused (F90: forbidden)), and restore as SSE-PMK > ADE dm-crypt > files / SSE-PMK > ADE dm-crypt > files with the source's BEK secret: yes / yes
+	// A: yes: 3 of 3 sources have a recovery point that is ciphertext to a storage insider (backup: allowed, allowed, allowed); the backup operator finds SSE-CMK readable, ADE BEK only not readable, ADE BEK+KEK not readable; restored VMs encrypted: yes (SSE-CMK > files; SSE-PMK > ADE dm-crypt > files; SSE-PMK > ADE dm-crypt > files), ADE ones with the source's BEK secret: yes; an ADE backup before the backup service has vault access is refused (F90: forbidden)
+	//   - backing up SSE-CMK: allowed
 	//   - SSE-CMK recovery point, storage insider: storage insider -> recovery point rp-vmsse/vmsse-data: not readable (cannot obtain SSE DEKs); layers SSE-PMK > files; keys: SSE DEKs not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - SSE-CMK recovery point, backup operator: backup operator -> recovery point rp-vmsse/vmsse-data: readable; layers SSE-PMK [removed by the storage service] > files; keys: SSE DEKs obtainable (platform key held by the storage service)
 	//   - SSE-CMK restored VM: guest OS of vmsser -> disk vmsser-vmsse-data: readable; layers SSE-CMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
 	//   - backing up an ADE VM before the backup service has vault access: refused (F90: forbidden) by BackupVM: UserErrorKeyvaultPermissionsNotConfigured
+	//   - backing up ADE BEK only: allowed
 	//   - ADE BEK only recovery point, storage insider: storage insider -> recovery point rp-vmbek/vmbek-data: not readable (cannot obtain SSE DEKs); layers SSE-PMK > ADE dm-crypt > files; keys: SSE DEKs not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry), BEK not obtainable (the storage insider has no access to the BEK's key vault)
 	//   - ADE BEK only recovery point, backup operator: backup operator -> recovery point rp-vmbek/vmbek-data: not readable (cannot obtain BEK); layers SSE-PMK [removed by the storage service] > ADE dm-crypt > files; keys: SSE DEKs obtainable (platform key held by the storage service), BEK not obtainable (the backup operator has no access to the BEK's key vault)
 	//   - ADE BEK only restored VM: guest OS of vmbekr -> disk vmbekr-vmbek-data: readable; layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
+	//   - backing up ADE BEK+KEK: allowed
 	//   - ADE BEK+KEK recovery point, storage insider: storage insider -> recovery point rp-vmkek/vmkek-data: not readable (cannot obtain SSE DEKs); layers SSE-PMK > ADE dm-crypt > files; keys: SSE DEKs not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry), BEK not obtainable (the storage insider has no access to the BEK's key vault)
 	//   - ADE BEK+KEK recovery point, backup operator: backup operator -> recovery point rp-vmkek/vmkek-data: not readable (cannot obtain BEK); layers SSE-PMK [removed by the storage service] > ADE dm-crypt > files; keys: SSE DEKs obtainable (platform key held by the storage service), BEK not obtainable (the backup operator has no access to the BEK's key vault)
 	//   - ADE BEK+KEK restored VM: guest OS of vmkekr -> disk vmkekr-vmkek-data: readable; layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
-	//   source       | recovery point: insider | recovery point: backup operator | restored VM layers             | restored VM reads | same BEK secret
-	//   SSE-CMK      | not readable            | readable                        | SSE-CMK > files                | yes               | n/a (no BEK)
-	//   ADE BEK only | not readable            | not readable                    | SSE-PMK > ADE dm-crypt > files | yes               | yes
-	//   ADE BEK+KEK  | not readable            | not readable                    | SSE-PMK > ADE dm-crypt > files | yes               | yes
+	//   source       | backup  | recovery point: insider | recovery point: backup operator | restored VM layers             | restored VM reads | same BEK secret
+	//   SSE-CMK      | allowed | not readable            | readable                        | SSE-CMK > files                | yes               | n/a (no BEK)
+	//   ADE BEK only | allowed | not readable            | not readable                    | SSE-PMK > ADE dm-crypt > files | yes               | yes
+	//   ADE BEK+KEK  | allowed | not readable            | not readable                    | SSE-PMK > ADE dm-crypt > files | yes               | yes
 	//   facts: F43 F44 F63 F65 F82 F86 F89 F90 F106
 }
 
@@ -129,15 +132,15 @@ func ExampleQ08DisasterRecovery() {
 	show(examples.Q08DisasterRecovery(1))
 	// Output:
 	// Q8. When I replicate a VM for disaster recovery, is the replica encrypted, and can the target region read it after failover?
-	// A: encrypted: yes (raw replica media not readable for CMK, not readable for ADE); CMK replication needs a DES in northeurope (refused (F101: not found) without, allowed with) and the replica is SSE-CMK > files there; ADE replication copies the keys to a vault there (allowed), the replica keeps SSE-PMK > ADE dm-crypt > files and is readable; after failover the VMs read their data: yes, yes
+	// A: replicas encrypted: yes (raw replica media: CMK not readable, ADE not readable); read in northeurope after failover: yes (CMK yes, ADE yes); CMK replication without a DES in northeurope is refused (F101: not found), with one allowed, and the replica there is SSE-CMK > files, readable; ADE replication with the keys copied to a vault there is allowed, and the replica there is SSE-PMK > ADE dm-crypt > files, readable
 	//   - replicating the CMK VM without a DES in northeurope: refused (F101: not found) by EnableReplication: customer-key disk vm1-osdisk needs a disk encryption set in the target region
 	//   - replicating it with a DES in northeurope: allowed
 	//   - replicating the ADE VM, keys copied to kv2: allowed
 	//   - CMK replica, storage insider: storage insider -> replica vm1/vm1-data: not readable (cannot obtain SSE DEKs); layers SSE-CMK > files; keys: SSE DEKs not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - CMK replica, DR region: DR region -> replica vm1/vm1-data: readable; layers SSE-CMK [removed by the storage service] > files; keys: SSE DEKs obtainable (unwrapped through the disk encryption set's identity)
+	//   - CMK VM after failover: guest OS of vm1-dr -> disk vm1-dr-vm1-data: readable; layers SSE-CMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
 	//   - ADE replica, storage insider: storage insider -> replica vm2/vm2-data: not readable (cannot obtain SSE DEKs); layers SSE-PMK > ADE dm-crypt > files; keys: SSE DEKs not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry), BEK not obtainable (the storage insider has no access to the BEK's key vault)
 	//   - ADE replica, DR region: DR region -> replica vm2/vm2-data: readable; layers SSE-PMK [removed by the storage service] > ADE dm-crypt > files; keys: SSE DEKs obtainable (platform key held by the storage service), BEK secret kv2/secrets/fc928ac8812b65af3763ddbbc067392e/9d23ba26 obtainable (read by the platform in the target region), KEK kv2/keys/kek/be09ffe6 obtainable (unwrapped by the platform in the target region)
-	//   - CMK VM after failover: guest OS of vm1-dr -> disk vm1-dr-vm1-data: readable; layers SSE-CMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
 	//   - ADE VM after failover: guest OS of vm2-dr -> disk vm2-dr-vm2-data: readable; layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
 	//   facts: F43 F44 F45 F47 F63 F65 F82 F89 F99 F101 F106
 }
@@ -147,7 +150,7 @@ func ExampleQ09KeyDeleted() {
 	show(examples.Q09KeyDeleted(1))
 	// Output:
 	// Q9. What happens if my key is deleted? Soft-deleted and recovered; purged with purge protection on; purged without it; purged but a key backup exists.
-	// A: soft-deleted: the VM is stopped an hour later and its disk not readable, recover brings it back (readable, start allowed); with purge protection the purge is refused (F27: forbidden); without it (ADE vault only: a DES on such a vault is refused (F32: key vault not configured for this use)) the purge is allowed, the disk is not readable for good and the VM start is refused (F114: data unrecoverable); purged with a key backup: start refused (F82: boot failure: cannot unlock encrypted volume), restore allowed, then start allowed and the data is readable
+	// A: soft-deleted: the VM is stopped an hour later and its disk not readable; after recovery the disk is readable and start allowed; with purge protection the purge is refused (F27: forbidden); without it (ADE vault only: a DES on such a vault is refused (F32: key vault not configured for this use)) the purge is allowed, then the disk is not readable and the VM start refused (F114: data unrecoverable); purged with a key backup: start refused (F82: boot failure: cannot unlock encrypted volume), restore allowed, then start allowed and the data is readable
 	//   - VM 61 minutes after its customer key was soft-deleted: stopped (customer key unavailable (F47))
 	//   - CMK soft-deleted: guest OS of vm1 -> disk vm1-data: not readable (cannot obtain SSE DEKs); layers SSE-CMK [removed by the host] > files; keys: SSE DEKs not obtainable (soft-deleted or purged (F23))
 	//   - purging it with purge protection on: refused (F27: forbidden) by PurgeKey: vault refused
@@ -169,7 +172,7 @@ func ExampleQ10KeyDisabled() {
 	show(examples.Q10KeyDisabled(1))
 	// Output:
 	// Q10. What happens when a customer-managed key is disabled, and when it is re-enabled?
-	// A: disabled: the VM keeps running and reading for the first hour (running, readable at 30 minutes), then is stopped and its disk not readable; start is refused (F47: key unavailable); re-enabled: start is allowed and the data is readable, intact
+	// A: disabled: 30 minutes later the VM is running and its disk readable, 61 minutes later stopped and not readable; start is refused (F47: key unavailable); re-enabled: start is allowed and the data is readable
 	//   - VM 30 minutes after the key was disabled: running
 	//   - 30 minutes after: guest OS of vm1 -> disk vm1-data: readable; layers SSE-CMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
 	//   - VM 61 minutes after the key was disabled: stopped (customer key unavailable (F47))
