@@ -216,7 +216,7 @@ func ExampleQ12ImageFromADE() {
 	show(examples.Q12ImageFromADE(1))
 	// Output:
 	// Q12. Can I create a generalized image from an ADE VM and reuse it?
-	// A: no: capturing an ADE VM is refused (F75: not supported); capture before encrypting instead (allowed, a VM from it is readable), but ADE on a VM from a custom Linux image is refused (F75: not supported), from a custom Windows image allowed
+	// A: no: capturing a generalized image of an ADE VM is refused (F75: not supported); capturing the VM before encrypting it is allowed and a VM from that image is readable; ADE on a VM from a custom Linux image is then refused (F75: not supported), from a custom Windows image allowed
 	//   - capturing a generalized image of an ADE VM: refused (F75: not supported) by CaptureImage: an image of an ADE-encrypted VM cannot be captured to deploy VMs (F112)
 	//   - capturing a generalized image of the VM before encrypting it: allowed
 	//   - a VM created from the captured image: guest OS of vm3 -> disk vm3-osdisk: readable; layers SSE-PMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
@@ -231,14 +231,15 @@ func ExampleQ13FileRestore() {
 	show(examples.Q13FileRestore(1))
 	// Output:
 	// Q13. With ADE, can I back up individual folders? Can I restore a single file?
-	// A: no: a backup takes whole disks (the recovery point holds the OS disk and the data disk: yes, both guest-encrypted: yes); a single-file restore is refused (F93: not supported); restore the whole VM instead, then copy the file (read back intact: yes)
+	// A: no: folder-level backup: no (the recovery point holds vm1-osdisk, vm1-data of the VM's vm1-osdisk, vm1-data, temp, guest-encrypted: yes; the restored /data has what the source's had: customers.csv, reports); single-file restore: no (refused (F93: not supported)); restoring the whole VM gives the file back intact: yes
+	//   - the VM's disks: vm1-osdisk, vm1-data, temp; the recovery point holds: vm1-osdisk, vm1-data
 	//   - the recovery point's OS disk: backup operator -> recovery point rp1/vm1-osdisk: not readable (cannot obtain BEK); layers SSE-PMK [removed by the storage service] > ADE dm-crypt > files; keys: SSE DEKs obtainable (platform key held by the storage service), BEK not obtainable (the backup operator has no access to the BEK's key vault)
 	//   - the recovery point's data disk: backup operator -> recovery point rp1/vm1-data: not readable (cannot obtain BEK); layers SSE-PMK [removed by the storage service] > ADE dm-crypt > files; keys: SSE DEKs obtainable (platform key held by the storage service), BEK not obtainable (the backup operator has no access to the BEK's key vault)
 	//   - restoring files and folders from the ADE VM's recovery point: refused (F93: not supported) by RestoreVM: file and folder recovery from encrypted VMs is not supported
+	//   - /data in the source VM: customers.csv, reports; in the VM restored from the recovery point: customers.csv, reports
 	//   - reading /data/reports/q1.txt in the restored VM: "quarterly report"
 	//   - the restored VM's data disk: guest OS of vm1r -> disk vm1r-vm1-data: readable; layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
-	//   facts: F43 F63 F65 F82 F86 F89 F93 F106
-	//   missing: backup policies that select folders do not exist in the cloud or in lifecycle: BackupVM always takes every managed disk
+	//   facts: F43 F63 F65 F82 F86 F89 F91 F93 F106
 }
 
 // Question 14, computed with seed 1.
@@ -246,7 +247,7 @@ func ExampleQ14ADEFormat() {
 	show(examples.Q14ADEFormat(1))
 	// Output:
 	// Q14. When does ADE format data disks? Linux versus Windows; an existing data disk with data; a new disk added to an encrypted VM; a disk I want to keep unencrypted.
-	// A: only Linux with EncryptFormatAll formats, and only mounted data volumes not yet encrypted: existing disk with data erased, in place kept, Windows kept; a disk added later is encrypted only when enable is re-run (erased with EncryptFormatAll, the earlier disk kept); a disk unmounted during enable stays without ADE: yes
+	// A: data erased in 2 of 7 cases (Linux, existing data disk with data, EncryptFormatAll / Linux, disk added later, enable re-run with EncryptFormatAll); data of an existing disk: Linux in place kept, Windows kept, encrypted earlier and enable re-run with EncryptFormatAll kept; a disk added later gets ADE only when enable is re-run: yes; a disk unmounted during enable stays without ADE: yes
 	//   - Linux data disk with data, EncryptFormatAll: guest OS of lnx1 -> disk lnx1-data: not readable (the data was erased); layers SSE-PMK [removed by the host] > ADE dm-crypt > files [erased by EncryptFormatAll]; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
 	//   - Linux data disk with data, in place: guest OS of lnx2 -> disk lnx2-data: readable; layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
 	//   - Windows data disk with data: guest OS of win1 -> disk win1-data: readable; layers SSE-PMK [removed by the host] > ADE BitLocker > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
