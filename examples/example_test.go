@@ -291,14 +291,13 @@ func ExampleQ16ADERestoreElsewhere() {
 	show(examples.Q16ADERestoreElsewhere(1))
 	// Output:
 	// Q16. Can an ADE-encrypted VM be restored into another region or subscription?
-	// A: region: only the paired region northeurope (allowed, the restored VM readable; the ADE FAQs' reading: refused (F91: not supported)), any other region refused (F87: region mismatch); subscription: refused (F91: subscription mismatch)
+	// A: partly: region northeurope (paired): allowed (the restored VM readable; under the ADE FAQs' reading refused (F91: not supported)); eastus (not the pair): refused (F87: region mismatch); subscription dev: refused (F91: subscription mismatch)
 	//   - restoring into the paired region northeurope: allowed
 	//   - the VM restored in northeurope: guest OS of vm1-paired -> disk vm1-paired-vm1-data: readable; layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
 	//   - restoring into eastus (not the pair): refused (F87: region mismatch) by RestoreVM: cross-region restore goes to the paired region northeurope
 	//   - restoring into subscription dev: refused (F91: subscription mismatch) by RestoreVM: encrypted VMs restore only into the same subscription
 	//   - with Options.ADECrossRegionRestore=false (the ADE FAQs' reading), restoring into northeurope: refused (F91: not supported)
 	//   facts: F63 F65 F82 F87 F91
-	//   missing: moving an ADE VM to another subscription or region (F76) is not in lifecycle's API
 }
 
 // Question 17, computed with seed 1.
@@ -306,19 +305,29 @@ func ExampleQ17ADEMemory() {
 	show(examples.Q17ADEMemory(1))
 	// Output:
 	// Q17. How much memory does encrypting a Linux OS disk need?
-	// A: at least 8 GB when the root file system uses up to 4 GB (twice the root usage above that): Linux OS volume on 4 GB refused (F72: insufficient memory for Azure Disk Encryption), on 8 GB allowed; data volumes only need 2 GB (4 GB: allowed); Windows needs 2 GB (4 GB: allowed)
+	// A: Linux OS volume (root file system 2 GB): at least 8 GB (4 GB refused); data volumes only: 4 GB suffices (no size was refused for its memory); Windows: 4 GB suffices (no size was refused for its memory)
+	//   - Linux Basic_A1 (2 GB), All volumes: refused (F73: not supported) by EnableADE: Basic_A1: Basic tier sizes do not support ADE
+	//   - Linux Standard_A2_v2 (4 GB), All volumes: refused (F73: not supported) by EnableADE: Standard_A2_v2: A-series sizes do not support ADE
 	//   - Linux Standard_B2s (4 GB), All volumes: refused (F72: insufficient memory for Azure Disk Encryption) by EnableADE: Standard_B2s has 4 GB; ADE needs 8 GB here
+	//   - Linux Standard_D2ds_v5 (8 GB), All volumes: allowed
+	//   - Linux Basic_A1 (2 GB), Data volumes: refused (F73: not supported) by EnableADE: Basic_A1: Basic tier sizes do not support ADE
+	//   - Linux Standard_A2_v2 (4 GB), Data volumes: refused (F73: not supported) by EnableADE: Standard_A2_v2: A-series sizes do not support ADE
 	//   - Linux Standard_B2s (4 GB), Data volumes: allowed
-	//   - Linux Standard_D2s_v3 (8 GB), All volumes: allowed
-	//   - Linux Standard_E8s_v3 (64 GB), All volumes: allowed
+	//   - Windows Basic_A1 (2 GB), All volumes: refused (F73: not supported) by EnableADE: Basic_A1: Basic tier sizes do not support ADE
+	//   - Windows Standard_A2_v2 (4 GB), All volumes: refused (F73: not supported) by EnableADE: Standard_A2_v2: A-series sizes do not support ADE
 	//   - Windows Standard_B2s (4 GB), All volumes: allowed
-	//   OS      | size            | memory | volumes | EnableADE
-	//   Linux   | Standard_B2s    | 4 GB   | All     | refused (F72: insufficient memory for Azure Disk Encryption)
-	//   Linux   | Standard_B2s    | 4 GB   | Data    | allowed
-	//   Linux   | Standard_D2s_v3 | 8 GB   | All     | allowed
-	//   Linux   | Standard_E8s_v3 | 64 GB  | All     | allowed
-	//   Windows | Standard_B2s    | 4 GB   | All     | allowed
-	//   facts: F72
+	//   OS      | volumes | size             | memory | EnableADE
+	//   Linux   | All     | Basic_A1         | 2 GB   | refused (F73: not supported)
+	//   Linux   | All     | Standard_A2_v2   | 4 GB   | refused (F73: not supported)
+	//   Linux   | All     | Standard_B2s     | 4 GB   | refused (F72: insufficient memory for Azure Disk Encryption)
+	//   Linux   | All     | Standard_D2ds_v5 | 8 GB   | allowed
+	//   Linux   | Data    | Basic_A1         | 2 GB   | refused (F73: not supported)
+	//   Linux   | Data    | Standard_A2_v2   | 4 GB   | refused (F73: not supported)
+	//   Linux   | Data    | Standard_B2s     | 4 GB   | allowed
+	//   Windows | All     | Basic_A1         | 2 GB   | refused (F73: not supported)
+	//   Windows | All     | Standard_A2_v2   | 4 GB   | refused (F73: not supported)
+	//   Windows | All     | Standard_B2s     | 4 GB   | allowed
+	//   facts: F72 F73
 }
 
 // Question 18, computed with seed 1.
@@ -341,7 +350,7 @@ func ExampleQ19Insider() {
 	show(examples.Q19Insider(1))
 	// Output:
 	// Q19. What does a storage-side insider or a stolen drive see?
-	// A: ciphertext: the raw media of 4 of 4 managed disks (platform key, customer key, double, ADE) is not readable, whatever the key; the exception is the host-local temp disk: readable with SSE alone, not readable with encryption at host
+	// A: partly ciphertext: 5 of 6 are not readable, among them the raw media of 4 of 4 managed disks (platform key, customer key, double, ADE); readable: temp disk, SSE only (v3 size)
 	//   - data disk, platform key: storage insider -> raw media pmk-data: not readable (cannot obtain SSE DEKs); layers SSE-PMK > files; keys: SSE DEKs not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - data disk, customer key: storage insider -> raw media cmk-data: not readable (cannot obtain SSE DEKs); layers SSE-CMK > files; keys: SSE DEKs not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - data disk, double encryption: storage insider -> raw media dbl-data: not readable (cannot obtain SSE DEKs); layers SSE-PMK+CMK (double) > files; keys: SSE DEKs not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
@@ -363,7 +372,7 @@ func ExampleQ20Rotation() {
 	show(examples.Q20Rotation(1))
 	// Output:
 	// Q20. Does rotating my key re-encrypt my data? Does old data stay readable?
-	// A: no: rotation re-wraps each disk's DEK (5 Key Vault operations for 2 disks) and rewrites no data; old data stays readable, and readable after the old version is disabled (allowed); ADE: re-running enable with the new KEK is allowed, the BEK secret changes: yes, data readable
+	// A: no: the rotation unwrapped 2 DEKs with the old version and wrapped 2 with the new one for 2 disks (5 Key Vault operations): each disk keeps its DEK; old data stays readable: yes (after the rotation readable; disabling the old version is allowed, then readable); ADE: re-running enable with the new KEK is allowed, the BEK secret changes: yes, data readable
 	//   - Key Vault operations for the rotation and the re-wrap of 2 disks holding 1024 KiB: 5 (RotateKey 1, UnwrapKey 2, WrapKey 2)
 	//   - old version kv1/keys/cmk/4dacdc1b, new version kv1/keys/cmk/9d024bae
 	//   - old data after rotation: guest OS of vm1 -> disk vm1-data: readable; layers SSE-CMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
