@@ -291,7 +291,7 @@ func ExampleQ16ADERestoreElsewhere() {
 	show(examples.Q16ADERestoreElsewhere(1))
 	// Output:
 	// Q16. Can an ADE-encrypted VM be restored into another region or subscription?
-	// A: partly: region northeurope (paired): allowed (the restored VM readable; under the ADE FAQs' reading refused (F91: not supported)); eastus (not the pair): refused (F87: region mismatch); subscription dev: refused (F91: subscription mismatch)
+	// A: partly: region northeurope (paired): allowed, the restored VM readable (under the ADE FAQs' reading refused (F91: not supported)); eastus (not the pair): refused (F87: region mismatch); subscription dev: refused (F91: subscription mismatch)
 	//   - restoring into the paired region northeurope: allowed
 	//   - the VM restored in northeurope: guest OS of vm1-paired -> disk vm1-paired-vm1-data: readable; layers SSE-PMK [removed by the host] > ADE dm-crypt > files; keys: SSE DEKs obtainable (cached by the host), volume key obtainable (in guest memory)
 	//   - restoring into eastus (not the pair): refused (F87: region mismatch) by RestoreVM: cross-region restore goes to the paired region northeurope

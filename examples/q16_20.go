@@ -27,11 +27,11 @@ func q16ADERestoreElsewhere(seed uint64, opts *lifecycle.Options) (Answer, error
 	s.do("GrantBackupAccess", s.w.GrantBackupAccess(kv))
 	s.do("BackupVM", s.w.BackupVM("vm1", "rp1"))
 	paired := s.try("restoring into the paired region "+reg.Paired, s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1-paired", Region: reg.Paired}))
-	there := "-"
+	there := paired.String()
 	if !paired.Refused {
 		v := s.verdict("the VM restored in "+reg.Paired, guest("vm1-paired"), diskA("vm1-paired-vm1-data"))
 		s.diagram.add("ADE VM restored in "+reg.Paired, v, "")
-		there = readable(v)
+		there += ", the restored VM " + readable(v)
 	}
 	far := s.try("restoring into eastus (not the pair)", s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1-far", Region: "eastus"}))
 	other := s.try("restoring into subscription "+sub2, s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1-dev", Subscription: sub2}))
@@ -52,8 +52,8 @@ func q16ADERestoreElsewhere(seed uint64, opts *lifecycle.Options) (Answer, error
 	s.do("second world", s2.err)
 	s.note("with Options.ADECrossRegionRestore=false (the ADE FAQs' reading), restoring into %s: %s", reg.Paired, faq)
 	s.fact(faq.Fact)
-	return s.finish(16, fmt.Sprintf("%s: region %s (paired): %s (the restored VM %s; under the ADE FAQs' reading %s); eastus (not the pair): %s; subscription %s: %s",
-		verdictWord(!paired.Refused, !far.Refused, !other.Refused), reg.Paired, paired, there, faq, far, sub2, other))
+	return s.finish(16, fmt.Sprintf("%s: region %s (paired): %s (under the ADE FAQs' reading %s); eastus (not the pair): %s; subscription %s: %s",
+		verdictWord(!paired.Refused, !far.Refused, !other.Refused), reg.Paired, there, faq, far, sub2, other))
 }
 
 // Q17ADEMemory probes EnableADE on VMs of increasing memory from the size
