@@ -37,7 +37,7 @@ func ExampleQ02OwnKey() {
 	show(examples.Q02OwnKey(1))
 	// Output:
 	// Q2. Can I use my own key for storage-side encryption and for Azure Disk Encryption? Does my key encrypt the data itself?
-	// A: yes: SSE with a customer key (SSE-CMK > files, VM reads: yes) and ADE with a KEK (SSE-PMK > ADE dm-crypt > files, VM reads: yes); does the key encrypt the data: no: the key only wraps the per-disk DEK or the BEK (4 and 2 Key Vault operations at setup), and writing 128 files cost 0
+	// A: yes: SSE with a customer key (SSE-CMK > files, VM reads: yes) and ADE with a KEK (SSE-PMK > ADE dm-crypt > files, VM reads: yes); does the key encrypt the data: no: the keys are used at setup (4 and 2 Key Vault operations), and writing 128 files used them 0 times
 	//   - Key Vault operations to create a VM with 2 CMK disks: 4 (UnwrapKey 2, WrapKey 2)
 	//   - SSE with a customer key: guest OS of vm1 -> disk vm1-data: readable; layers SSE-CMK [removed by the host] > files; keys: SSE DEKs obtainable (cached by the host)
 	//   - Key Vault operations to enable ADE with a KEK on 2 volumes: 2 (SetSecret 1, WrapKey 1)
@@ -51,7 +51,7 @@ func ExampleQ03SSEPlatformKeyVHD() {
 	show(examples.Q03SSEPlatformKeyVHD(1))
 	// Output:
 	// Q3. SSE with platform keys: if someone downloads the VHD and mounts it on premises, is the data readable?
-	// A: yes: the VHD is readable on premises with no key at all (layers SSE > files); the host read /data/customers.csv back intact: yes
+	// A: yes: the VHD is readable on premises (layers SSE > files; keys needed: none); the host read /data/customers.csv back intact: yes
 	//   - VHD on premises: VHD holder on premises (laptop) -> VHD vm1-data.vhd: readable; layers SSE [removed at the storage boundary] > files
 	//   - the host mounts the VHD and reads /data/customers.csv: 16 bytes, identical to what the VM wrote: yes
 	//   facts: F106
@@ -62,7 +62,7 @@ func ExampleQ04SSECustomerKeyVHD() {
 	show(examples.Q04SSECustomerKeyVHD(1))
 	// Output:
 	// Q4. SSE with a customer-managed key: if someone downloads the VHD and mounts it on premises, is the data readable?
-	// A: yes: the VHD is readable on premises (layers SSE > files): the storage service removed SSE at export, the customer key does not travel with the file; disabling the key afterwards leaves that copy readable, and a new export is refused (F107: key unavailable)
+	// A: yes: the VHD is readable on premises (layers SSE > files; keys needed: none); disabling the key afterwards leaves that copy readable, and a new export is refused (F107: key unavailable)
 	//   - VHD of a CMK disk on premises: VHD holder on premises (laptop) -> VHD vm1-data.vhd: readable; layers SSE [removed at the storage boundary] > files
 	//   - the same VHD after the key is disabled: VHD holder on premises (laptop) -> VHD vm1-data.vhd: readable; layers SSE [removed at the storage boundary] > files
 	//   - GrantAccess after disabling the key: allowed
