@@ -125,3 +125,22 @@ func yesNo(b bool) string {
 	}
 	return "no"
 }
+
+// verdictWord is the leading word of an answer made of several outcomes:
+// "yes" when every outcome holds, "no" when none does, "partly" when they
+// are mixed. An answer that starts with it flips when the simulation does.
+func verdictWord(outcomes ...bool) string {
+	n := 0
+	for _, o := range outcomes {
+		if o {
+			n++
+		}
+	}
+	switch {
+	case len(outcomes) > 0 && n == len(outcomes):
+		return "yes"
+	case n == 0:
+		return "no"
+	}
+	return "partly"
+}

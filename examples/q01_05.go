@@ -38,6 +38,20 @@ func hasLayer(v lifecycle.Verdict, p string) bool {
 	return false
 }
 
+// keysNeeded names the keys a verdict's layers need, or says "none".
+func keysNeeded(v lifecycle.Verdict) string {
+	var ks []string
+	for _, k := range v.Keys {
+		if k.Name != "access to the data" {
+			ks = append(ks, shortID(k.Name))
+		}
+	}
+	if len(ks) == 0 {
+		return "none"
+	}
+	return strings.Join(ks, ", ")
+}
+
 // readable says "readable" or "not readable".
 func readable(v lifecycle.Verdict) string {
 	if v.Readable {
@@ -101,7 +115,7 @@ func Q02OwnKey(seed uint64) (Answer, error) {
 	s.diagram.add("SSE with a customer key", sse, s.cmk)
 	s.diagram.add("ADE with a KEK", ade, "")
 	own := sse.Readable && hasLayer(sse, "SSE-CMK") && ade.Readable && hasLayer(ade, "ADE")
-	return s.finish(2, fmt.Sprintf("%s: SSE with a customer key (%s, VM reads: %s) and ADE with a KEK (%s, VM reads: %s); does the key encrypt the data: %s: the key only wraps the per-disk DEK or the BEK (%d and %d Key Vault operations at setup), and writing %d files cost %d",
+	return s.finish(2, fmt.Sprintf("%s: SSE with a customer key (%s, VM reads: %s) and ADE with a KEK (%s, VM reads: %s); does the key encrypt the data: %s: the keys are used at setup (%d and %d Key Vault operations), and writing %d files used them %d times",
 		yesNo(own), layers(sse), yesNo(sse.Readable), layers(ade), yesNo(ade.Readable),
 		yesNo(dataOps > 0), cmkOps, adeOps, 2*files, dataOps))
 }
@@ -121,8 +135,8 @@ func Q03SSEPlatformKeyVHD(seed uint64) (Answer, error) {
 		s.note("the host mounts the VHD and reads %s: %d bytes, identical to what the VM wrote: %s", csvPath, len(b), yesNo(same))
 	}
 	s.diagram.add("VHD of a platform-key disk, on premises", v, "")
-	return s.finish(3, fmt.Sprintf("%s: the VHD is %s on premises with no key at all (layers %s); the host read %s back intact: %s",
-		yesNo(v.Readable), readable(v), layers(v), csvPath, yesNo(same)))
+	return s.finish(3, fmt.Sprintf("%s: the VHD is %s on premises (layers %s; keys needed: %s); the host read %s back intact: %s",
+		yesNo(v.Readable), readable(v), layers(v), keysNeeded(v), csvPath, yesNo(same)))
 }
 
 // Q04SSECustomerKeyVHD does the same as Q03 with a customer key, then
@@ -147,8 +161,8 @@ func Q04SSECustomerKeyVHD(seed uint64) (Answer, error) {
 		}
 	}
 	s.diagram.add("VHD of a CMK disk, on premises", v, s.cmk)
-	return s.finish(4, fmt.Sprintf("%s: the VHD is %s on premises (layers %s): the storage service removed SSE at export, the customer key does not travel with the file; disabling the key afterwards leaves that copy %s, and a new export is %s",
-		yesNo(v.Readable), readable(v), layers(v), readable(late), again))
+	return s.finish(4, fmt.Sprintf("%s: the VHD is %s on premises (layers %s; keys needed: %s); disabling the key afterwards leaves that copy %s, and a new export is %s",
+		yesNo(v.Readable), readable(v), layers(v), keysNeeded(v), readable(late), again))
 }
 
 // Q05ADEVHD downloads an ADE disk (BEK wrapped by a KEK), reads it on

@@ -2,6 +2,7 @@ package examples
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/atrest-sim/atrest/lifecycle"
@@ -34,17 +35,20 @@ func Q06OptOut(seed uint64) (Answer, error) {
 	s.fact("F43", "F63", "F84")
 	s.diagram.add("Linux data volume with ADE", enc, "")
 	s.diagram.add("after DisableADE", dec, "")
-	return s.finish(6, fmt.Sprintf("ADE is opt-in: %s (without it: %s; with it: %s); disabling it: Linux data volume %s (data %s, layers %s), Linux with an encrypted OS volume %s, Windows %s; the disk keeps the ADE flag: a customer key afterwards is %s; can SSE be disabled: %s: 'off' is %s and leaves %s, raw media %s",
+	return s.finish(6, fmt.Sprintf("opt out of ADE: %s (a VM created without it: %s; with it: %s); disable it later: %s (Linux data volume %s, data %s, layers %s; Linux with an encrypted OS volume %s; Windows %s); a customer key on the formerly ADE disk afterwards: %s; disable SSE: %s: 'off' is %s and leaves %s, raw media %s",
 		yesNo(!hasLayer(plain, "ADE") && hasLayer(enc, "ADE")), layers(plain), layers(enc),
-		lnxData, readable(dec), layers(dec), lnxOS, win, cmk,
+		verdictWord(!lnxData.Refused, !lnxOS.Refused, !win.Refused), lnxData, readable(dec), layers(dec), lnxOS, win, cmk,
 		yesNo(raw.Readable || !hasLayer(raw, "SSE")), off, sseLayer(raw), readable(raw)))
 }
 
 // Q07Backup backs up an SSE-CMK VM, an ADE VM with a BEK only and an ADE
 // VM with a KEK, reads each recovery point as a storage insider and as the
 // backup operator, and restores each as a new VM.
-func Q07Backup(seed uint64) (Answer, error) {
-	s := newScenario(seed)
+func Q07Backup(seed uint64) (Answer, error) { return q07Backup(seed, nil) }
+
+// q07Backup is Q07Backup under the rule switches opts (nil: the defaults).
+func q07Backup(seed uint64, opts *lifecycle.Options) (Answer, error) {
+	s := newScenarioWith(seed, opts)
 	s.withCMK()
 	s.vm("vmsse", ubuntu, d2v3, "des1")
 	s.vm("vmbek", ubuntu, d2v3, "")
@@ -52,19 +56,22 @@ func Q07Backup(seed uint64) (Answer, error) {
 	s.vm("vmkek", ubuntu, d2v3, "")
 	s.ade("vmkek", true)
 	type row struct {
-		name, vm                  string
-		insider, operator, guest  lifecycle.Verdict
-		sameBEK                   bool
-		refusedWithoutVaultAccess refusal
+		name, vm                 string
+		backup                   refusal
+		insider, operator, guest lifecycle.Verdict
+		sameBEK                  bool
 	}
 	rows := []*row{{name: "SSE-CMK", vm: "vmsse"}, {name: "ADE BEK only", vm: "vmbek"}, {name: "ADE BEK+KEK", vm: "vmkek"}}
+	var noAccess refusal
 	for i, r := range rows {
 		if i == 1 {
-			r.refusedWithoutVaultAccess = s.try("backing up an ADE VM before the backup service has vault access", s.w.BackupVM(r.vm, "rp-denied"))
+			noAccess = s.try("backing up an ADE VM before the backup service has vault access", s.w.BackupVM(r.vm, "rp-denied"))
 			s.do("GrantBackupAccess", s.w.GrantBackupAccess(kv))
 		}
 		rp := "rp-" + r.vm
-		s.do("BackupVM "+r.vm, s.w.BackupVM(r.vm, rp))
+		if r.backup = s.try("backing up "+r.name, s.w.BackupVM(r.vm, rp)); r.backup.Refused || !s.ok() {
+			continue
+		}
 		r.insider = s.verdict(r.name+" recovery point, storage insider", insider, rpA(rp, r.vm+"-data"))
 		r.operator = s.verdict(r.name+" recovery point, backup operator", operator, rpA(rp, r.vm+"-data"))
 		s.do("RestoreVM "+r.vm, s.w.RestoreVM(rp, lifecycle.RestoreSpec{VM: r.vm + "r"}))
@@ -78,20 +85,40 @@ func Q07Backup(seed uint64) (Answer, error) {
 			r.sameBEK = a != "" && a == b
 		}
 	}
-	t := &Table{Header: []string{"source", "recovery point: insider", "recovery point: backup operator", "restored VM layers", "restored VM reads", "same BEK secret"}}
+	t := &Table{Header: []string{"source", "backup", "recovery point: insider", "recovery point: backup operator", "restored VM layers", "restored VM reads", "same BEK secret"}}
+	var atRest, restoredEnc, sameBEK []bool
+	var backups, operatorReads, restoredAs []string
 	for _, r := range rows {
+		backups = append(backups, r.backup.String())
+		if r.backup.Refused {
+			t.Rows = append(t.Rows, []string{r.name, r.backup.String(), "-", "-", "-", "-", "-"})
+			continue
+		}
+		atRest = append(atRest, !r.insider.Readable && len(r.insider.Layers) > 0)
+		restoredEnc = append(restoredEnc, hasLayer(r.guest, "SSE") || hasLayer(r.guest, "ADE"))
+		operatorReads = append(operatorReads, r.name+" "+readable(r.operator))
+		restoredAs = append(restoredAs, layers(r.guest))
 		same := "n/a (no BEK)"
 		if hasLayer(r.guest, "ADE") {
 			same = yesNo(r.sameBEK)
+			sameBEK = append(sameBEK, r.sameBEK)
 		}
-		t.Rows = append(t.Rows, []string{r.name, readable(r.insider), readable(r.operator), layers(r.guest), yesNo(r.guest.Readable), same})
+		t.Rows = append(t.Rows, []string{r.name, r.backup.String(), readable(r.insider), readable(r.operator), layers(r.guest), yesNo(r.guest.Readable), same})
 	}
 	s.diagram.add("SSE-CMK VM restored", rows[0].guest, "")
 	s.diagram.add("ADE BEK+KEK VM restored", rows[2].guest, "")
-	a, err := s.finish(7, fmt.Sprintf("yes, encrypted: SSE recovery point %s to an insider, %s to the backup operator, restored as %s; ADE recovery points keep the guest layer (backup operator: %s, %s), need vault access first (%s), and restore as %s / %s with the source's BEK secret: %s / %s",
-		readable(rows[0].insider), readable(rows[0].operator), layers(rows[0].guest),
-		readable(rows[1].operator), readable(rows[2].operator), rows[1].refusedWithoutVaultAccess,
-		layers(rows[1].guest), layers(rows[2].guest), yesNo(rows[1].sameBEK), yesNo(rows[2].sameBEK)))
+	n := 0
+	for _, ok := range atRest {
+		if ok {
+			n++
+		}
+	}
+	// The leading word counts every source: one that could not be backed
+	// up has no encrypted backup.
+	encrypted := append(atRest, make([]bool, len(rows)-len(atRest))...)
+	a, err := s.finish(7, fmt.Sprintf("%s: %d of %d sources have a recovery point that is ciphertext to a storage insider (backup: %s); the backup operator finds %s; restored VMs encrypted: %s (%s), ADE ones with the source's BEK secret: %s; an ADE backup before the backup service has vault access is %s",
+		verdictWord(encrypted...), n, len(rows), strings.Join(backups, ", "), strings.Join(operatorReads, ", "),
+		verdictWord(restoredEnc...), strings.Join(restoredAs, "; "), verdictWord(sameBEK...), noAccess))
 	a.Table = t
 	return a, err
 }
@@ -122,19 +149,44 @@ func Q08DisasterRecovery(seed uint64) (Answer, error) {
 	rep := func(vm string) lifecycle.Artifact {
 		return lifecycle.Artifact{Kind: lifecycle.ReplicaArtifact, Name: vm, Disk: vm + "-data"}
 	}
-	sseRaw := s.verdict("CMK replica, storage insider", insider, rep("vm1"))
-	sseDR := s.verdict("CMK replica, DR region", dr, rep("vm1"))
-	adeRaw := s.verdict("ADE replica, storage insider", insider, rep("vm2"))
-	adeDR := s.verdict("ADE replica, DR region", dr, rep("vm2"))
-	s.do("Failover vm1", s.w.Failover("vm1", "vm1-dr"))
-	s.do("Failover vm2", s.w.Failover("vm2", "vm2-dr"))
-	sseFO := s.verdict("CMK VM after failover", guest("vm1-dr"), diskA("vm1-dr-vm1-data"))
-	adeFO := s.verdict("ADE VM after failover", guest("vm2-dr"), diskA("vm2-dr-vm2-data"))
-	s.diagram.add("CMK replica in "+target, sseDR, id)
-	s.diagram.add("ADE replica in "+target, adeDR, "")
-	return s.finish(8, fmt.Sprintf("encrypted: %s (raw replica media %s for CMK, %s for ADE); CMK replication needs a DES in %s (%s without, %s with) and the replica is %s there; ADE replication copies the keys to a vault there (%s), the replica keeps %s and is %s; after failover the VMs read their data: %s, %s",
-		yesNo(!sseRaw.Readable && !adeRaw.Readable), readable(sseRaw), readable(adeRaw), target, noDES, cmkRep, layers(sseDR),
-		adeRep, layers(adeDR), readable(adeDR), yesNo(sseFO.Readable), yesNo(adeFO.Readable)))
+	// replica reads a replica as a storage insider and as the DR region,
+	// fails its VM over and reads the data there; it reports nothing for a
+	// VM whose replication was refused.
+	type replica struct {
+		raw, dr, failedOver lifecycle.Verdict
+		ok                  bool
+	}
+	replicate := func(name, vm string, r refusal) replica {
+		if r.Refused {
+			return replica{}
+		}
+		out := replica{ok: true}
+		out.raw = s.verdict(name+" replica, storage insider", insider, rep(vm))
+		out.dr = s.verdict(name+" replica, DR region", dr, rep(vm))
+		s.do("Failover "+vm, s.w.Failover(vm, vm+"-dr"))
+		out.failedOver = s.verdict(name+" VM after failover", guest(vm+"-dr"), diskA(vm+"-dr-"+vm+"-data"))
+		return out
+	}
+	sse := replicate("CMK", "vm1", cmkRep)
+	ade := replicate("ADE", "vm2", adeRep)
+	s.diagram.add("CMK replica in "+target, sse.dr, id)
+	s.diagram.add("ADE replica in "+target, ade.dr, "")
+	// The replicas' answer: encrypted at rest, and read after failover; a
+	// refused replication counts as neither.
+	encrypted := []bool{sse.ok && !sse.raw.Readable, ade.ok && !ade.raw.Readable}
+	read := []bool{sse.ok && sse.failedOver.Readable, ade.ok && ade.failedOver.Readable}
+	show := func(r replica, f func(replica) string) string {
+		if !r.ok {
+			return "no replica"
+		}
+		return f(r)
+	}
+	raw := func(r replica) string { return readable(r.raw) }
+	drLayers := func(r replica) string { return layers(r.dr) + ", " + readable(r.dr) }
+	return s.finish(8, fmt.Sprintf("replicas encrypted: %s (raw replica media: CMK %s, ADE %s); read in %s after failover: %s (CMK %s, ADE %s); CMK replication without a DES in %s is %s, with one %s, and the replica there is %s; ADE replication with the keys copied to a vault there is %s, and the replica there is %s",
+		verdictWord(encrypted...), show(sse, raw), show(ade, raw), target, verdictWord(read...),
+		show(sse, func(r replica) string { return yesNo(r.failedOver.Readable) }), show(ade, func(r replica) string { return yesNo(r.failedOver.Readable) }),
+		target, noDES, cmkRep, show(sse, drLayers), adeRep, show(ade, drLayers)))
 }
 
 // Q09KeyDeleted deletes a customer key and recovers it; tries to purge it
@@ -199,7 +251,7 @@ func Q09KeyDeleted(seed uint64) (Answer, error) {
 	s.fact("F114")
 	s.diagram.add("CMK soft-deleted", soft, s.cmk)
 	s.diagram.add("ADE KEK purged", gone, "")
-	return s.finish(9, fmt.Sprintf("soft-deleted: the VM is %s an hour later and its disk %s, recover brings it back (%s, start %s); with purge protection the purge is %s; without it (ADE vault only: a DES on such a vault is %s) the purge is %s, the disk is %s for good and the VM start is %s; purged with a key backup: start %s, restore %s, then start %s and the data is %s",
+	return s.finish(9, fmt.Sprintf("soft-deleted: the VM is %s an hour later and its disk %s; after recovery the disk is %s and start %s; with purge protection the purge is %s; without it (ADE vault only: a DES on such a vault is %s) the purge is %s, then the disk is %s and the VM start %s; purged with a key backup: start %s, restore %s, then start %s and the data is %s",
 		st, readable(soft), readable(rec), start, purgePP, desNoPP, purge, readable(gone), boot, bootB, restored, bootR, readable(back)))
 }
 
@@ -233,6 +285,6 @@ func Q10KeyDisabled(seed uint64) (Answer, error) {
 	start2 := s.try("starting the VM after re-enabling the key", s.w.Start("vm1"))
 	back := s.verdict("after re-enabling", guest("vm1"), diskA("vm1-data"))
 	s.diagram.add("customer key disabled, one hour later", v61, s.cmk)
-	return s.finish(10, fmt.Sprintf("disabled: the VM keeps running and reading for the first hour (%s, %s at 30 minutes), then is %s and its disk %s; start is %s; re-enabled: start is %s and the data is %s, intact",
+	return s.finish(10, fmt.Sprintf("disabled: 30 minutes later the VM is %s and its disk %s, 61 minutes later %s and %s; start is %s; re-enabled: start is %s and the data is %s",
 		st30, readable(v30), st61, readable(v61), start, start2, readable(back)))
 }

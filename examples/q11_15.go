@@ -1,7 +1,9 @@
 package examples
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -108,23 +110,31 @@ func Q12ImageFromADE(seed uint64) (Answer, error) {
 	s.fact("F112")
 	s.diagram.add("VM from a captured image", reuse, "")
 	s.diagram.add("Windows VM from a captured image, with ADE", winRead, "")
-	return s.finish(12, fmt.Sprintf("no: capturing an ADE VM is %s; capture before encrypting instead (%s, a VM from it is %s), but ADE on a VM from a custom Linux image is %s, from a custom Windows image %s",
-		adeCap, plainCap, readable(reuse), linuxADE, winADE))
+	return s.finish(12, fmt.Sprintf("%s: capturing a generalized image of an ADE VM is %s; capturing the VM before encrypting it is %s and a VM from that image is %s; ADE on a VM from a custom Linux image is then %s, from a custom Windows image %s",
+		yesNo(!adeCap.Refused), adeCap, plainCap, readable(reuse), linuxADE, winADE))
 }
 
-// Q13FileRestore backs up an ADE VM, tries a file-level restore, and
+// Q13FileRestore backs up an ADE VM, compares what the recovery point
+// holds with the VM's disks and folders, tries a file-level restore, and
 // restores the whole VM to read one file.
 func Q13FileRestore(seed uint64) (Answer, error) {
 	s := newScenario(seed)
 	s.vm("vm1", ubuntu, d2v3, "")
 	s.do("WriteFile", s.w.WriteFile("vm1", "vm1-data", "/data/reports/q1.txt", []byte("quarterly report")))
+	s.do("WriteFile temp", s.w.WriteFile("vm1", lifecycle.TempDisk, "/swapfile", []byte("swapped-out page")))
 	s.ade("vm1", true)
 	s.do("GrantBackupAccess", s.w.GrantBackupAccess(kv))
+	folders := s.listDir("vm1", "vm1-data", "/data")
 	s.do("BackupVM", s.w.BackupVM("vm1", "rp1"))
+	vmDisks := []string{"vm1-osdisk", "vm1-data", lifecycle.TempDisk}
+	held := s.rpHolds("rp1", vmDisks)
+	s.note("the VM's disks: %s; the recovery point holds: %s", strings.Join(vmDisks, ", "), strings.Join(held, ", "))
 	osd := s.verdict("the recovery point's OS disk", operator, rpA("rp1", "vm1-osdisk"))
 	data := s.verdict("the recovery point's data disk", operator, rpA("rp1", "vm1-data"))
 	files := s.try("restoring files and folders from the ADE VM's recovery point", s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "x", Mode: lifecycle.RestoreFiles}))
 	s.do("RestoreVM", s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1r"}))
+	back := s.listDir("vm1r", "vm1r-vm1-data", "/data")
+	s.note("/data in the source VM: %s; in the VM restored from the recovery point: %s", strings.Join(folders, ", "), strings.Join(back, ", "))
 	var got []byte
 	if s.ok() {
 		var err error
@@ -133,11 +143,45 @@ func Q13FileRestore(seed uint64) (Answer, error) {
 		s.note("reading /data/reports/q1.txt in the restored VM: %q", got)
 	}
 	restored := s.verdict("the restored VM's data disk", guest("vm1r"), diskA("vm1r-vm1-data"))
-	s.lack("backup policies that select folders do not exist in the cloud or in lifecycle: BackupVM always takes every managed disk")
+	s.fact("F91", "F93")
 	s.diagram.add("restored ADE VM", restored, "")
-	whole := len(osd.Layers) > 0 && len(data.Layers) > 0
-	return s.finish(13, fmt.Sprintf("no: a backup takes whole disks (the recovery point holds the OS disk and the data disk: %s, both guest-encrypted: %s); a single-file restore is %s; restore the whole VM instead, then copy the file (read back intact: %s)",
-		yesNo(whole), yesNo(hasLayer(osd, "ADE") && hasLayer(data, "ADE")), files, yesNo(string(got) == "quarterly report")))
+	// A backup that selected folders would leave a managed disk, or a
+	// folder of one, out of the recovery point.
+	managed := vmDisks[:2]
+	whole := len(held) >= len(managed) && slices.Equal(held[:len(managed)], managed) && slices.Equal(folders, back)
+	return s.finish(13, fmt.Sprintf("%s: folder-level backup: %s (the recovery point holds %s of the VM's %s, guest-encrypted: %s; the restored /data has what the source's had: %s); single-file restore: %s (%s); restoring the whole VM gives the file back intact: %s",
+		verdictWord(!whole, !files.Refused), yesNo(!whole), strings.Join(held, ", "), strings.Join(vmDisks, ", "),
+		yesNo(hasLayer(osd, "ADE") && hasLayer(data, "ADE")), strings.Join(back, ", "),
+		yesNo(!files.Refused), files, yesNo(string(got) == "quarterly report")))
+}
+
+// listDir lists a folder of a VM's disk, in the order the guest returns.
+func (s *scenario) listDir(vm, d, path string) []string {
+	if !s.ok() {
+		return nil
+	}
+	names, err := s.w.ListDir(vm, d, path)
+	s.do("ListDir "+vm+" "+path, err)
+	return names
+}
+
+// rpHolds returns the disks of names that recovery point rp holds, in the
+// order of names: a disk it does not hold is not found there.
+func (s *scenario) rpHolds(rp string, names []string) []string {
+	var held []string
+	for _, d := range names {
+		if !s.ok() {
+			return nil
+		}
+		_, err := s.w.Symbolic(operator, rpA(rp, d))
+		switch {
+		case err == nil:
+			held = append(held, d)
+		case !errors.Is(err, lifecycle.ErrNotFound):
+			s.do("Symbolic "+rp+"/"+d, err)
+		}
+	}
+	return held
 }
 
 // Q14ADEFormat enables ADE on Linux with and without EncryptFormatAll, on
@@ -185,8 +229,15 @@ func Q14ADEFormat(seed uint64) (Answer, error) {
 	s.fact("F69", "F71")
 	s.diagram.add("EncryptFormatAll on a disk with data", efa, "")
 	s.diagram.add("disk kept out of ADE", kept, "")
-	a, err := s.finish(14, fmt.Sprintf("only Linux with EncryptFormatAll formats, and only mounted data volumes not yet encrypted: existing disk with data %s, in place %s, Windows %s; a disk added later is encrypted only when enable is re-run (%s with EncryptFormatAll, the earlier disk %s); a disk unmounted during enable stays without ADE: %s",
-		dataFate(efa), dataFate(inPlace), dataFate(w), dataFate(newAfter), dataFate(old), yesNo(!hasLayer(kept, "ADE") && kept.Readable)))
+	var erased []string
+	for _, r := range t.Rows {
+		if r[2] != "kept" {
+			erased = append(erased, r[0])
+		}
+	}
+	a, err := s.finish(14, fmt.Sprintf("data erased in %d of %d cases (%s); data of an existing disk: Linux in place %s, Windows %s, encrypted earlier and enable re-run with EncryptFormatAll %s; a disk added later gets ADE only when enable is re-run: %s; a disk unmounted during enable stays without ADE: %s",
+		len(erased), len(t.Rows), strings.Join(erased, " / "), dataFate(inPlace), dataFate(w), dataFate(old),
+		yesNo(!hasLayer(newBefore, "ADE") && hasLayer(newAfter, "ADE")), yesNo(!hasLayer(kept, "ADE") && kept.Readable)))
 	a.Table = t
 	return a, err
 }

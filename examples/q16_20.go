@@ -1,7 +1,9 @@
 package examples
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,8 +13,13 @@ import (
 // Q16ADERestoreElsewhere backs up an ADE VM and restores it into the
 // paired region, a region outside the pair and another subscription, under
 // both readings of the documentation (Options.ADECrossRegionRestore).
-func Q16ADERestoreElsewhere(seed uint64) (Answer, error) {
-	s := newScenario(seed)
+func Q16ADERestoreElsewhere(seed uint64) (Answer, error) { return q16ADERestoreElsewhere(seed, nil) }
+
+// q16ADERestoreElsewhere is Q16ADERestoreElsewhere under the rule switches
+// opts (nil: the defaults); the second reading flips
+// ADECrossRegionRestore off from opts.
+func q16ADERestoreElsewhere(seed uint64, opts *lifecycle.Options) (Answer, error) {
+	s := newScenarioWith(seed, opts)
 	reg, _ := lifecycle.LookupRegion(region)
 	s.do("AddSubscription", s.w.AddSubscription(tenant, sub2))
 	s.vm("vm1", ubuntu, d2v3, "")
@@ -20,10 +27,11 @@ func Q16ADERestoreElsewhere(seed uint64) (Answer, error) {
 	s.do("GrantBackupAccess", s.w.GrantBackupAccess(kv))
 	s.do("BackupVM", s.w.BackupVM("vm1", "rp1"))
 	paired := s.try("restoring into the paired region "+reg.Paired, s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1-paired", Region: reg.Paired}))
-	var there lifecycle.Verdict
+	there := paired.String()
 	if !paired.Refused {
-		there = s.verdict("the VM restored in "+reg.Paired, guest("vm1-paired"), diskA("vm1-paired-vm1-data"))
-		s.diagram.add("ADE VM restored in "+reg.Paired, there, "")
+		v := s.verdict("the VM restored in "+reg.Paired, guest("vm1-paired"), diskA("vm1-paired-vm1-data"))
+		s.diagram.add("ADE VM restored in "+reg.Paired, v, "")
+		there += ", the restored VM " + readable(v)
 	}
 	far := s.try("restoring into eastus (not the pair)", s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1-far", Region: "eastus"}))
 	other := s.try("restoring into subscription "+sub2, s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1-dev", Subscription: sub2}))
@@ -31,6 +39,9 @@ func Q16ADERestoreElsewhere(seed uint64) (Answer, error) {
 	// The ADE FAQs say cross-region restore is not supported; the Backup
 	// documentation says it is. The switch shows both.
 	o := lifecycle.DefaultOptions()
+	if opts != nil {
+		o = *opts
+	}
 	o.ADECrossRegionRestore = false
 	s2 := newScenarioWith(seed, &o)
 	s2.vm("vm1", ubuntu, d2v3, "")
@@ -41,50 +52,87 @@ func Q16ADERestoreElsewhere(seed uint64) (Answer, error) {
 	s.do("second world", s2.err)
 	s.note("with Options.ADECrossRegionRestore=false (the ADE FAQs' reading), restoring into %s: %s", reg.Paired, faq)
 	s.fact(faq.Fact)
-	s.lack("moving an ADE VM to another subscription or region (F76) is not in lifecycle's API")
-	return s.finish(16, fmt.Sprintf("region: only the paired region %s (%s, the restored VM %s; the ADE FAQs' reading: %s), any other region %s; subscription: %s",
-		reg.Paired, paired, readable(there), faq, far, other))
+	return s.finish(16, fmt.Sprintf("%s: region %s (paired): %s (under the ADE FAQs' reading %s); eastus (not the pair): %s; subscription %s: %s",
+		verdictWord(!paired.Refused, !far.Refused, !other.Refused), reg.Paired, there, faq, far, sub2, other))
 }
 
-// Q17ADEMemory tries ADE on VMs of 4, 8 and 64 GB, Linux and Windows, OS
-// and data volumes.
+// Q17ADEMemory probes EnableADE on VMs of increasing memory from the size
+// catalogue, for a Linux OS volume, Linux data volumes only and Windows,
+// until the cloud stops refusing it.
 func Q17ADEMemory(seed uint64) (Answer, error) {
 	s := newScenario(seed)
-	mem := map[string]int{}
-	for _, z := range lifecycle.Sizes() {
-		mem[z.Name] = z.MemoryGB
+	root := 0
+	for _, im := range lifecycle.Images() {
+		if im.Name == ubuntu {
+			root = im.RootUsageGB
+		}
 	}
-	t := &Table{Header: []string{"OS", "size", "memory", "volumes", "EnableADE"}}
-	cases := []struct {
-		image, size string
+	t := &Table{Header: []string{"OS", "volumes", "size", "memory", "EnableADE"}}
+	var found []memoryNeed
+	for _, c := range []struct {
+		name, image string
 		vol         lifecycle.VolumeType
 	}{
-		{ubuntu, "Standard_B2s", lifecycle.VolumeAll},
-		{ubuntu, "Standard_B2s", lifecycle.VolumeData},
-		{ubuntu, d2v3, lifecycle.VolumeAll},
-		{ubuntu, "Standard_E8s_v3", lifecycle.VolumeAll},
-		{win2019, "Standard_B2s", lifecycle.VolumeAll},
-	}
-	var out []refusal
-	for i, c := range cases {
-		vm := fmt.Sprintf("vm%d", i+1)
-		s.vm(vm, c.image, c.size, "")
-		im := "Linux"
-		if c.image == win2019 {
-			im = "Windows"
-		}
-		r := s.try(fmt.Sprintf("%s %s (%d GB), %s volumes", im, c.size, mem[c.size], c.vol), s.w.EnableADE(vm, lifecycle.ADESpec{Vault: kv, Volumes: c.vol}))
-		out = append(out, r)
-		t.Rows = append(t.Rows, []string{im, c.size, fmt.Sprintf("%d GB", mem[c.size]), c.vol.String(), r.String()})
+		{"Linux", ubuntu, lifecycle.VolumeAll},
+		{"Linux", ubuntu, lifecycle.VolumeData},
+		{"Windows", win2019, lifecycle.VolumeAll},
+	} {
+		found = append(found, s.probeMemory(t, len(found), c.name, c.image, c.vol))
 	}
 	if !s.ok() {
 		return s.finish(17, "")
 	}
-	s.fact("F72")
-	a, err := s.finish(17, fmt.Sprintf("at least 8 GB when the root file system uses up to 4 GB (twice the root usage above that): Linux OS volume on %d GB %s, on %d GB %s; data volumes only need 2 GB (%d GB: %s); Windows needs 2 GB (%d GB: %s)",
-		mem["Standard_B2s"], out[0], mem[d2v3], out[2], mem["Standard_B2s"], out[1], mem["Standard_B2s"], out[4]))
+	a, err := s.finish(17, fmt.Sprintf("Linux OS volume (root file system %d GB): %s; data volumes only: %s; Windows: %s",
+		root, found[0], found[1], found[2]))
 	a.Table = t
 	return a, err
+}
+
+// memoryNeed is what probing EnableADE at increasing memory found: the
+// smallest memory it was allowed on, and the largest it was refused on for
+// lack of memory (F72), 0 if none.
+type memoryNeed struct{ allowedGB, refusedGB int }
+
+// String says "at least 8 GB (4 GB refused)", or "4 GB suffices" when no
+// size was refused for its memory.
+func (m memoryNeed) String() string {
+	switch {
+	case m.allowedGB == 0:
+		return "refused on every size probed"
+	case m.refusedGB == 0:
+		return fmt.Sprintf("%d GB suffices (no size was refused for its memory)", m.allowedGB)
+	}
+	return fmt.Sprintf("at least %d GB (%d GB refused)", m.allowedGB, m.refusedGB)
+}
+
+// probeMemory creates VMs of the catalogue's sizes in order of memory and
+// tries ADE on each until it is allowed. Sizes refused for other reasons
+// (F73) say nothing about memory and are passed over; each probe is a row
+// of t and a line of evidence.
+func (s *scenario) probeMemory(t *Table, n int, osName, image string, vol lifecycle.VolumeType) memoryNeed {
+	sizes := lifecycle.Sizes()
+	slices.SortStableFunc(sizes, func(a, b lifecycle.Size) int { return cmp.Compare(a.MemoryGB, b.MemoryGB) })
+	var m memoryNeed
+	for i, z := range sizes {
+		if !s.ok() {
+			break
+		}
+		vm := fmt.Sprintf("p%d-%d", n, i)
+		if err := s.w.CreateVM(lifecycle.VMSpec{Name: vm, Subscription: sub, Region: region, Image: image, Size: z.Name}); err != nil {
+			continue // the size does not take this image at all
+		}
+		s.dataDisk(vm, vm+"-data", "")
+		r := s.try(fmt.Sprintf("%s %s (%d GB), %s volumes", osName, z.Name, z.MemoryGB, vol), s.w.EnableADE(vm, lifecycle.ADESpec{Vault: kv, Volumes: vol}))
+		t.Rows = append(t.Rows, []string{osName, vol.String(), z.Name, fmt.Sprintf("%d GB", z.MemoryGB), r.String()})
+		switch {
+		case !r.Refused:
+			m.allowedGB = z.MemoryGB
+			return m
+		case r.Fact == "F72":
+			m.refusedGB = z.MemoryGB
+		}
+	}
+	return m
 }
 
 // Q18PreventDownload gives principals Reader, a Contributor without the
@@ -111,8 +159,8 @@ func Q18PreventDownload(seed uint64) (Answer, error) {
 		return s.finish(18, "")
 	}
 	s.diagram.add(roles[0].String(), vs[0], "")
-	return s.finish(18, fmt.Sprintf("yes: with a custom role without the export permission (%s) the read SAS is %s and the disk %s to that principal; Reader: %s; Contributor: %s, and the disk %s",
-		roles[0], rs[0], readable(vs[0]), rs[1], rs[2], readable(vs[2])))
+	return s.finish(18, fmt.Sprintf("%s: with a custom role without the export permission (%s) the read SAS is %s and the disk %s to that principal; Reader: %s; Contributor: %s, and the disk %s",
+		yesNo(rs[0].Refused && !vs[0].Readable), roles[0], rs[0], readable(vs[0]), rs[1], rs[2], readable(vs[2])))
 }
 
 // Q19Insider reads, as a storage-side insider holding the raw media (or a
@@ -131,6 +179,8 @@ func Q19Insider(seed uint64) (Answer, error) {
 	s.do("CreateVM eah", s.w.CreateVM(lifecycle.VMSpec{Name: "eah", Subscription: sub, Region: region, Image: ubuntu, Size: d2v3, EncryptionAtHost: true}))
 	t := &Table{Header: []string{"what the insider holds", "readable", "layers"}}
 	var vs []lifecycle.Verdict
+	var ciphertext []bool
+	var plain []string
 	for _, c := range []struct {
 		name string
 		a    lifecycle.Artifact
@@ -147,6 +197,10 @@ func Q19Insider(seed uint64) (Answer, error) {
 		}
 		v := s.verdict(c.name, insider, c.a)
 		vs = append(vs, v)
+		ciphertext = append(ciphertext, !v.Readable)
+		if v.Readable {
+			plain = append(plain, c.name)
+		}
 		t.Rows = append(t.Rows, []string{c.name, yesNo(v.Readable), layers(v)})
 	}
 	if !s.ok() {
@@ -154,14 +208,21 @@ func Q19Insider(seed uint64) (Answer, error) {
 	}
 	s.diagram.add("raw media of a double-encrypted disk", vs[2], s.cmk)
 	s.diagram.add("temp disk without encryption at host", vs[4], "")
-	n := 0
-	for _, v := range vs[:4] {
-		if !v.Readable {
+	n, disks := 0, 0
+	for i, c := range ciphertext {
+		if c {
 			n++
+			if i < 4 {
+				disks++
+			}
 		}
 	}
-	a, err := s.finish(19, fmt.Sprintf("ciphertext: the raw media of %d of 4 managed disks (platform key, customer key, double, ADE) is not readable, whatever the key; the exception is the host-local temp disk: %s with SSE alone, %s with encryption at host",
-		n, readable(vs[4]), readable(vs[5])))
+	what := map[string]string{"yes": "ciphertext", "no": "plaintext", "partly": "partly ciphertext"}[verdictWord(ciphertext...)]
+	if len(plain) == 0 {
+		plain = []string{"none"}
+	}
+	a, err := s.finish(19, fmt.Sprintf("%s: %d of %d are not readable, among them the raw media of %d of 4 managed disks (platform key, customer key, double, ADE); readable: %s",
+		what, n, len(ciphertext), disks, strings.Join(plain, ", ")))
 	a.Table = t
 	return a, err
 }
@@ -193,6 +254,23 @@ func Q20Rotation(seed uint64) (Answer, error) {
 	n, ops := s.kvOps(m)
 	s.note("Key Vault operations for the rotation and the re-wrap of 2 disks holding %d KiB: %d (%s)", 32*32, n, opsText(ops))
 	s.note("old version %s, new version %s", shortID(old), shortID(newID))
+	// Re-wrapping keeps each disk's DEK: it is unwrapped with the old
+	// version and wrapped with the new one. A new DEK would need no unwrap,
+	// and the data under the old DEK would have to be rewritten.
+	var unwrapOld, wrapNew int
+	if s.ok() {
+		for _, e := range s.w.Vaults().AuditSince(m) {
+			switch {
+			case e.Result != "OK":
+			case e.Operation == "UnwrapKey" && e.ObjectID == old:
+				unwrapOld++
+			case e.Operation == "WrapKey" && e.ObjectID == newID:
+				wrapNew++
+			}
+		}
+	}
+	const disks = 2
+	sameDEKs := unwrapOld == disks && wrapNew == disks
 	after := s.verdict("old data after rotation", guest("vm1"), diskA("vm1-data"))
 	var oldOff refusal
 	if old != "" {
@@ -223,6 +301,10 @@ func Q20Rotation(seed uint64) (Answer, error) {
 	s.fact("F13", "F44", "F50", "F83")
 	s.diagram.add("after rotation, old version disabled", still, newID)
 	s.diagram.add("ADE after KEK rotation", ade, "")
-	return s.finish(20, fmt.Sprintf("no: rotation re-wraps each disk's DEK (%d Key Vault operations for 2 disks) and rewrites no data; old data stays %s, and %s after the old version is disabled (%s); ADE: re-running enable with the new KEK is %s, the BEK secret changes: %s, data %s",
-		n, readable(after), readable(still), oldOff, rerun, yesNo(bek1 != bek2), readable(ade)))
+	kept := "each disk keeps its DEK"
+	if !sameDEKs {
+		kept = "not a plain re-wrap of each disk's DEK"
+	}
+	return s.finish(20, fmt.Sprintf("%s: the rotation unwrapped %d DEKs with the old version and wrapped %d with the new one for %d disks (%d Key Vault operations): %s; old data stays readable: %s (after the rotation %s; disabling the old version is %s, then %s); ADE: re-running enable with the new KEK is %s, the BEK secret changes: %s, data %s",
+		yesNo(!sameDEKs), unwrapOld, wrapNew, disks, n, kept, verdictWord(after.Readable, still.Readable), readable(after), oldOff, readable(still), rerun, yesNo(bek1 != bek2), readable(ade)))
 }

@@ -247,40 +247,19 @@ func (s *scenario) check(label string, v lifecycle.Vantage, a lifecycle.Artifact
 	return con
 }
 
-// verdictLine is a verdict on one line: the answer, the layers and the keys.
+// verdictLine is a verdict on one line: lifecycle's text form of it with
+// short Key Vault ids, without the facts (an answer lists them once), the
+// reason of a readable verdict, and the data-access key when it is
+// obtainable.
 func verdictLine(v lifecycle.Verdict) string {
-	var b strings.Builder
-	r := "not readable"
+	v.Facts = nil
 	if v.Readable {
-		r = "readable"
+		v.Reason = ""
 	}
-	fmt.Fprintf(&b, "%s -> %s: %s", v.Vantage, v.Artifact, r)
-	if v.Reason != "" && !v.Readable {
-		fmt.Fprintf(&b, " (%s)", v.Reason)
-	}
-	ls := make([]string, len(v.Layers))
-	for i, l := range v.Layers {
-		ls[i] = l.Name
-		if l.State != "present" {
-			ls[i] += " [" + l.State + "]"
-		}
-	}
-	fmt.Fprintf(&b, "; layers %s", strings.Join(ls, " > "))
-	var ks []string
-	for _, k := range v.Keys {
-		if k.Name == "access to the data" && k.Obtainable {
-			continue
-		}
-		st := "obtainable"
-		if !k.Obtainable {
-			st = "not obtainable"
-		}
-		ks = append(ks, fmt.Sprintf("%s %s (%s)", shortID(k.Name), st, k.Why))
-	}
-	if len(ks) > 0 {
-		fmt.Fprintf(&b, "; keys: %s", strings.Join(ks, ", "))
-	}
-	return b.String()
+	v.Keys = slices.DeleteFunc(slices.Clone(v.Keys), func(k lifecycle.KeyAccess) bool {
+		return k.Name == "access to the data" && k.Obtainable
+	})
+	return shortID(strings.ReplaceAll(v.String(), "\n  ", "; "))
 }
 
 // shortID shortens the Key Vault URLs in s: https://kv1.vault.azure.net/
