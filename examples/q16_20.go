@@ -129,6 +129,7 @@ func Q19Insider(seed uint64) (Answer, error) {
 	s.vm("ade", ubuntu, d2v3, "")
 	s.ade("ade", true)
 	s.do("CreateVM eah", s.w.CreateVM(lifecycle.VMSpec{Name: "eah", Subscription: sub, Region: region, Image: ubuntu, Size: d2v3, EncryptionAtHost: true}))
+	s.do("WriteFile eah", s.w.WriteFile("eah", "eah-osdisk", "/var/log/app.log", []byte("session opened for alice")))
 	t := &Table{Header: []string{"what the insider holds", "readable", "layers"}}
 	var vs []lifecycle.Verdict
 	for _, c := range []struct {
@@ -141,6 +142,8 @@ func Q19Insider(seed uint64) (Answer, error) {
 		{"data disk, ADE with KEK", mediaA("ade-data")},
 		{"temp disk, SSE only (v3 size)", tempA("pmk")},
 		{"temp disk, encryption at host", tempA("eah")},
+		{"host cache of a disk, customer key", cacheA("cmk", "cmk-data")},
+		{"host cache of a disk, encryption at host", cacheA("eah", "eah-osdisk")},
 	} {
 		if c.a.Kind == lifecycle.TempDiskArtifact {
 			s.do("WriteFile temp", s.w.WriteFile(c.a.Name, lifecycle.TempDisk, "/swapfile", []byte("swapped-out page")))
@@ -160,8 +163,8 @@ func Q19Insider(seed uint64) (Answer, error) {
 			n++
 		}
 	}
-	a, err := s.finish(19, fmt.Sprintf("ciphertext: the raw media of %d of 4 managed disks (platform key, customer key, double, ADE) is not readable, whatever the key; the exception is the host-local temp disk: %s with SSE alone, %s with encryption at host",
-		n, readable(vs[4]), readable(vs[5])))
+	a, err := s.finish(19, fmt.Sprintf("ciphertext: the raw media of %d of 4 managed disks (platform key, customer key, double, ADE) is not readable, whatever the key; the exception is what the host keeps locally: the temp disk is %s with SSE alone, %s with encryption at host, and a disk's host cache is %s with SSE alone (even under a customer key), %s with encryption at host",
+		n, readable(vs[4]), readable(vs[5]), readable(vs[6]), readable(vs[7])))
 	a.Table = t
 	return a, err
 }
