@@ -26,6 +26,9 @@
 //	            └─ media       the bytes at rest in the storage service
 //	temp disk                  host-local: not covered by SSE; covered by encryption at host,
 //	                           or by ADE (Windows VolumeType=All, Linux EncryptFormatAll)
+//	host cache                 host-local blocks of a disk, above SSE and below ADE: not
+//	                           covered by SSE; covered by encryption at host (a key from the
+//	                           disk's DEK) or by ADE
 //
 // # Determinism
 //

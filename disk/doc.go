@@ -34,7 +34,11 @@
 // secret from the key vault.
 //
 // The temp disk ([Temp], F56) is plaintext at rest unless encryption at
-// host ([NewHostEncryption], F57) or a guest volume (F70) covers it.
+// host ([NewHostEncryption], F57) or a guest volume (F70) covers it. A
+// host's cache of a managed disk is not covered by SSE either (F59): it
+// holds what the host read through SSE ([Managed.Opened]), unless
+// encryption at host seals it under a key derived from the disk's own DEK
+// ([NewCacheEncryption], F57).
 //
 // # Keys
 //
@@ -46,7 +50,9 @@
 // customer-key layer sector key, XTS-AES-256, v1" for the customer-key
 // layer, so that the two layers never share a key even if their DEKs were
 // equal. Encryption at host uses the info "atrest/disk: encryption at host
-// sector key, XTS-AES-256, v1". A guest volume's 512-bit volume key is drawn at random
+// sector key, XTS-AES-256, v1", and for a disk's cache "atrest/disk:
+// encryption at host cache sector key, XTS-AES-256, v1" with the DEK of the
+// disk's layer nearest the guest. A guest volume's 512-bit volume key is drawn at random
 // and sealed under keys derived from the BEK with PBKDF2-HMAC-SHA-256: in a
 // real LUKS2 header for [DMCrypt] (package internal/luks2, readable by
 // cryptsetup) and in this package's own header for [BitLocker].

@@ -129,6 +129,10 @@ type Managed struct {
 	mu     sync.Mutex
 	layers []*sseLayer // from the media up
 	top    *cryptLayer // the unlocked stack, nil when locked
+	// guestDEK is the unwrapped DEK of the layer nearest the guest, from
+	// which NewCacheEncryption derives the host's cache key; nil when
+	// locked.
+	guestDEK *envelope.DEK
 }
 
 var _ Device = (*Managed)(nil)
@@ -183,7 +187,7 @@ func NewManaged(cfg ManagedConfig) (*Managed, error) {
 		deks[i] = dek
 		m.layers = append(m.layers, &sseLayer{role: r, kek: kek, wrapped: w})
 	}
-	if m.top, err = m.stack(deks); err != nil {
+	if err := m.stack(deks); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -197,19 +201,24 @@ func (c *ManagedConfig) kek(r KeyRole) envelope.KEK {
 }
 
 // stack builds the layers over the media from the unwrapped DEKs, one per
-// layer of m.layers.
-func (m *Managed) stack(deks []*envelope.DEK) (*cryptLayer, error) {
+// layer of m.layers, and makes them m's unlocked stack. m.mu must be held
+// (or m not yet shared).
+func (m *Managed) stack(deks []*envelope.DEK) error {
 	var dev Device = m.media
 	var top *cryptLayer
 	for i, dek := range deks {
 		l, err := newCryptLayer(dev, dek, m.layers[i].role.sectorKeyInfo())
 		if err != nil {
-			return nil, err
+			return err
 		}
 		dev, top = l, l
 	}
-	return top, nil
+	m.top, m.guestDEK = top, deks[len(deks)-1]
+	return nil
 }
+
+// drop forgets the unlocked stack. m.mu must be held.
+func (m *Managed) drop() { m.top, m.guestDEK = nil, nil }
 
 // Encryption returns the SSE type.
 func (m *Managed) Encryption() Encryption { return m.enc }
@@ -226,7 +235,7 @@ func (m *Managed) Sectors() uint64 { return m.media.Sectors() }
 func (m *Managed) Unlock() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.top = nil
+	m.drop()
 	return m.unlockLocked("unlock")
 }
 
@@ -239,12 +248,7 @@ func (m *Managed) unlockLocked(op string) error {
 		}
 		deks[i] = dek
 	}
-	top, err := m.stack(deks)
-	if err != nil {
-		return err
-	}
-	m.top = top
-	return nil
+	return m.stack(deks)
 }
 
 // Lock drops the cached DEKs. The next I/O or [Managed.Unlock] unwraps them
@@ -252,7 +256,7 @@ func (m *Managed) unlockLocked(op string) error {
 func (m *Managed) Lock() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.top = nil
+	m.drop()
 }
 
 // Unlocked reports whether the DEKs are cached.
@@ -308,6 +312,48 @@ func (m *Managed) NextWritten(from uint64) (first, n uint64, ok bool) {
 }
 
 func (m *Managed) writtenBits(first, n uint64, bits []uint64) { m.media.writtenBits(first, n, bits) }
+
+// Opened returns the disk as a VM host holds it open: its SSE layers with
+// the cached DEKs, or with DEKs unwrapped now when the disk is locked (a
+// [*KeyError] when the chain is unavailable). The device keeps the DEKs it
+// was opened with: a later [Managed.Lock] or the loss of a KEK does not
+// close it, as a host keeps the blocks it already holds in its cache.
+// Whoever holds the device reads through SSE, so it must reach no party
+// that should not.
+func (m *Managed) Opened() (Device, error) {
+	d, err := m.device("open")
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// NewCacheEncryption stacks encryption at host for the host's cache of m
+// (FACTS.md F57: "caches use the disk's PMK or CMK") on dev: XTS-AES-256
+// with a key derived by HKDF-SHA-256 (info "atrest/disk: encryption at
+// host cache sector key, XTS-AES-256, v1") from m's DEK of the layer
+// nearest the guest (the customer key's under CMK and double encryption),
+// sector s encrypted with tweak s. It uses m's cached DEKs, or unwraps them
+// when m is locked, failing with a [*KeyError] when the chain is
+// unavailable: a revoked customer key closes the cache to any host that
+// does not already hold the key. The layer keeps its key; sectors dev
+// never wrote read as zeros when dev can tell.
+func NewCacheEncryption(dev Device, m *Managed) (Device, error) {
+	if dev == nil || m == nil {
+		return nil, fmt.Errorf("%w: cache encryption needs a device and a disk", ErrVolumeConfig)
+	}
+	if dev.SectorSize() != m.SectorSize() {
+		return nil, fmt.Errorf("%w: cache of %d-byte sectors for a disk of %d-byte sectors", ErrGeometry, dev.SectorSize(), m.SectorSize())
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.top == nil {
+		if err := m.unlockLocked("cache"); err != nil {
+			return nil, err
+		}
+	}
+	return newCryptLayer(dev, m.guestDEK, hostCacheKeyInfo)
+}
 
 // Raw returns the media: the ciphertext a storage-side insider or the thief
 // of a drive holds. Writing to it bypasses SSE, as tampering with a drive

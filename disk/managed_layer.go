@@ -21,6 +21,7 @@ const (
 	ssePlatformKeyInfo = "atrest/disk: SSE platform-key layer sector key, XTS-AES-256, v1"
 	sseCustomerKeyInfo = "atrest/disk: SSE customer-key layer sector key, XTS-AES-256, v1"
 	hostKeyInfo        = "atrest/disk: encryption at host sector key, XTS-AES-256, v1"
+	hostCacheKeyInfo   = "atrest/disk: encryption at host cache sector key, XTS-AES-256, v1"
 )
 
 // layerChunk is how many bytes a layer encrypts into its scratch buffer
@@ -66,6 +67,15 @@ type layerScratch struct {
 // newCryptLayer derives an XTS key from dek with info and stacks a layer on
 // dev with offset 0 and scale 1.
 func newCryptLayer(dev Device, dek *envelope.DEK, info string) (*cryptLayer, error) {
+	c, err := deriveCipher(dek, info)
+	if err != nil {
+		return nil, err
+	}
+	return newCipherLayer(dev, c), nil
+}
+
+// deriveCipher derives an XTS-AES-256 cipher from dek with info.
+func deriveCipher(dek *envelope.DEK, info string) (*xts.Cipher, error) {
 	secret := dek.Bytes()
 	defer clear(secret)
 	key, err := hkdf.Key(sha256.New, secret, nil, info, xts.KeySize)
@@ -73,7 +83,19 @@ func newCryptLayer(dev Device, dek *envelope.DEK, info string) (*cryptLayer, err
 		return nil, fmt.Errorf("disk: deriving sector key: %v", err)
 	}
 	defer clear(key)
-	return newKeyedLayer(dev, key, 0, 1, false)
+	c, err := xts.New(key)
+	if err != nil {
+		return nil, fmt.Errorf("disk: %v", err)
+	}
+	return c, nil
+}
+
+// newCipherLayer stacks a layer with cipher c on dev, with offset 0 and
+// scale 1.
+func newCipherLayer(dev Device, c *xts.Cipher) *cryptLayer {
+	l := &cryptLayer{dev: dev, c: c, ss: dev.SectorSize(), scale: 1}
+	l.sp, _ = dev.(sparse)
+	return l
 }
 
 // newKeyedLayer stacks a layer keyed by the 64-byte key on dev, whose
@@ -84,8 +106,8 @@ func newKeyedLayer(dev Device, key []byte, offset, scale uint64, keep bool) (*cr
 	if err != nil {
 		return nil, fmt.Errorf("disk: %v", err)
 	}
-	l := &cryptLayer{dev: dev, c: c, ss: dev.SectorSize(), offset: offset, scale: scale}
-	l.sp, _ = dev.(sparse)
+	l := newCipherLayer(dev, c)
+	l.offset, l.scale = offset, scale
 	if keep {
 		l.key = &layerKey{k: new([xts.KeySize]byte)}
 		copy(l.key.k[:], key)

@@ -353,3 +353,73 @@ func TestSSERolesDeriveDistinctKeys(t *testing.T) {
 		t.Error("the same DEK and role gave different ciphertext (the comparison above proves nothing)")
 	}
 }
+
+// TestHostCacheKeys checks the two handles a host keeps on a disk: the
+// opened disk keeps reading after the disk is locked and its key revoked,
+// and the cache encryption needs the disk's key chain, uses a key of its
+// own (neither SSE layer's, nor the temp disk's host key), and is bound
+// to the DEK of the layer nearest the guest.
+func TestHostCacheKeys(t *testing.T) {
+	pmk, cmk := newKEK(t, 1, "pmk/1"), newKEK(t, 2, "https://v.vault/keys/des/3")
+	m := newManaged(t, EncryptionPlatformAndCustomerKeys, pmk, cmk)
+	if err := m.WriteSectors(secret, 0); err != nil {
+		t.Fatal(err)
+	}
+	open, err := m.Opened()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := NewMedia(512, m.Sectors())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seal, err := NewCacheEncryption(cache, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seal.WriteSectors(secret, 0); err != nil {
+		t.Fatal(err)
+	}
+	atRest, media := make([]byte, len(secret)), make([]byte, len(secret))
+	if err := cache.ReadSectors(atRest, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Raw().ReadSectors(media, 0); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(atRest, secret[:32]) || bytes.Equal(atRest, media) {
+		t.Fatal("the cache at rest is plaintext or the SSE ciphertext")
+	}
+	cmk.set(errDisabled)
+	m.Lock()
+	got := make([]byte, len(secret))
+	if err := open.ReadSectors(got, 0); err != nil || !bytes.Equal(got, secret) {
+		t.Fatalf("opened disk after Lock and revocation: %v, equal %v", err, bytes.Equal(got, secret))
+	}
+	if _, err := NewCacheEncryption(cache, m); !errors.Is(err, ErrKeyUnavailable) || !errors.Is(err, errDisabled) {
+		t.Fatalf("NewCacheEncryption with the CMK down = %v, want a *KeyError", err)
+	}
+	if m.Unlocked() {
+		t.Fatal("a failed NewCacheEncryption unlocked the disk")
+	}
+	cmk.set(nil)
+	again, err := NewCacheEncryption(cache, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.ReadSectors(got, 0); err != nil || !bytes.Equal(got, secret) {
+		t.Fatalf("cache read back through the disk's chain: %v, equal %v", err, bytes.Equal(got, secret))
+	}
+	// Another disk (another DEK) cannot open this cache.
+	other := newManaged(t, EncryptionCustomerKey, nil, newKEK(t, 3, "https://v.vault/keys/des/4"))
+	wrong, err := NewCacheEncryption(cache, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wrong.ReadSectors(got, 0); err != nil || bytes.Equal(got, secret) {
+		t.Fatalf("another disk's cache key decrypts this cache: %v", err)
+	}
+	if _, err := NewCacheEncryption(nil, m); !errors.Is(err, ErrVolumeConfig) {
+		t.Errorf("NewCacheEncryption(nil) = %v, want ErrVolumeConfig", err)
+	}
+}

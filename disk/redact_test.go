@@ -162,6 +162,28 @@ func TestNoKeyInFmtOutput(t *testing.T) {
 		}
 		subjects = append(subjects, holders(m)...)
 		subjects = append(subjects, holders(m.top)...)
+		// The host's handles: the opened disk and the cache encryption,
+		// keyed from the DEK of the layer nearest the guest.
+		guest := deks[(len(infos)-1)*envelope.DEKSize : len(infos)*envelope.DEKSize]
+		ck, err := hkdf.Key(sha256.New, guest, nil, hostCacheKeyInfo, xts.KeySize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, ck)
+		open, err := m.Opened()
+		if err != nil {
+			t.Fatal(err)
+		}
+		media, err := NewMedia(512, 1024)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := NewCacheEncryption(media, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subjects = append(subjects, holders(&open)...)
+		subjects = append(subjects, holders(&cl)...)
 	}
 
 	hostKey := patternKey(envelope.DEKSize, 0xE7)

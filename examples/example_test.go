@@ -350,21 +350,25 @@ func ExampleQ19Insider() {
 	show(examples.Q19Insider(1))
 	// Output:
 	// Q19. What does a storage-side insider or a stolen drive see?
-	// A: partly ciphertext: 5 of 6 are not readable, among them the raw media of 4 of 4 managed disks (platform key, customer key, double, ADE); readable: temp disk, SSE only (v3 size)
+	// A: partly ciphertext: 6 of 8 are not readable, among them the raw media of 4 of 4 managed disks (platform key, customer key, double, ADE); readable: temp disk, SSE only (v3 size), host cache of a disk, customer key
 	//   - data disk, platform key: storage insider -> raw media pmk-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - data disk, customer key: storage insider -> raw media cmk-data: not readable (cannot obtain SSE DEKs); layers: SSE-CMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - data disk, double encryption: storage insider -> raw media dbl-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK+CMK (double) > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - data disk, ADE with KEK: storage insider -> raw media ade-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > ADE dm-crypt > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry); key BEK: not obtainable (the storage insider has no access to the BEK's key vault)
 	//   - temp disk, SSE only (v3 size): storage insider -> temp disk pmk: readable; layers: temp disk (host-local, not covered by SSE) > files
 	//   - temp disk, encryption at host: storage insider -> temp disk eah: not readable (cannot obtain host key); layers: temp disk (host-local, not covered by SSE) > encryption at host > files; key host key: not obtainable (the host encrypts the temp disk with a platform-held key)
-	//   what the insider holds        | readable | layers
-	//   data disk, platform key       | no       | SSE-PMK > files
-	//   data disk, customer key       | no       | SSE-CMK > files
-	//   data disk, double encryption  | no       | SSE-PMK+CMK (double) > files
-	//   data disk, ADE with KEK       | no       | SSE-PMK > ADE dm-crypt > files
-	//   temp disk, SSE only (v3 size) | yes      | temp disk (host-local, not covered by SSE) > files
-	//   temp disk, encryption at host | no       | temp disk (host-local, not covered by SSE) > encryption at host > files
-	//   facts: F43 F44 F56 F57 F63 F65 F89
+	//   - host cache of a disk, customer key: storage insider -> host cache cmk/cmk-data: readable; layers: host cache (host-local, not covered by SSE) > files
+	//   - host cache of a disk, encryption at host: storage insider -> host cache eah/eah-osdisk: not readable (cannot obtain host cache key); layers: host cache (host-local, not covered by SSE) > encryption at host > files; key host cache key: not obtainable (the host seals its cache with a key derived from the disk's DEK, which the media does not carry)
+	//   what the insider holds                   | readable | layers
+	//   data disk, platform key                  | no       | SSE-PMK > files
+	//   data disk, customer key                  | no       | SSE-CMK > files
+	//   data disk, double encryption             | no       | SSE-PMK+CMK (double) > files
+	//   data disk, ADE with KEK                  | no       | SSE-PMK > ADE dm-crypt > files
+	//   temp disk, SSE only (v3 size)            | yes      | temp disk (host-local, not covered by SSE) > files
+	//   temp disk, encryption at host            | no       | temp disk (host-local, not covered by SSE) > encryption at host > files
+	//   host cache of a disk, customer key       | yes      | host cache (host-local, not covered by SSE) > files
+	//   host cache of a disk, encryption at host | no       | host cache (host-local, not covered by SSE) > encryption at host > files
+	//   facts: F43 F44 F56 F57 F59 F63 F65 F89
 }
 
 // Question 20, computed with seed 1.
@@ -410,7 +414,7 @@ func ExampleQ22SSEOrADE() {
 	show(examples.Q22SSEOrADE(1))
 	// Output:
 	// Q22. SSE or ADE: which to choose?
-	// A: SSE: media at rest encrypted on every disk with 0 refusals, but a downloaded VHD is plaintext, a recovery point is readable by the backup operator, and the temp disk plaintext unless encryption at host is on (encrypted, but plaintext after a DR failover); ADE: VHD encrypted, recovery point not readable by the backup operator, temp disk plaintext (Linux without EncryptFormatAll), at the cost of 4 refusals and retirement on 2028-09-15
+	// A: SSE: media at rest encrypted on every disk with 0 refusals, but a downloaded VHD is plaintext, a recovery point is readable by the backup operator, and the temp disk is plaintext and the host caches plaintext unless encryption at host is on (temp disk encrypted, caches encrypted; the temp disk is plaintext after a DR failover); ADE: VHD encrypted, recovery point not readable by the backup operator, host caches encrypted, temp disk plaintext (Linux without EncryptFormatAll), at the cost of 4 refusals and retirement on 2028-09-15
 	//   - SSE, platform key: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - SSE, customer key: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - SSE, customer key + encryption at host: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
@@ -419,7 +423,7 @@ func ExampleQ22SSEOrADE() {
 	//   media at rest (storage insider)                | encrypted                            | encrypted                            | encrypted                              | encrypted
 	//   downloaded VHD on premises                     | plaintext                            | plaintext                            | plaintext                              | encrypted
 	//   temp disk at rest (v3 size)                    | plaintext                            | plaintext                            | encrypted                              | plaintext
-	//   host caches                                    | not simulated                        | not simulated                        | not simulated                          | not simulated
+	//   host cache of the data disk (insider)          | plaintext                            | plaintext                            | encrypted                              | encrypted
 	//   recovery point, read by the backup operator    | readable                             | readable                             | readable                               | not readable
 	//   disaster recovery replica (insider; DR region) | encrypted, readable in the DR region | encrypted, readable in the DR region | encrypted, readable in the DR region   | encrypted, readable in the DR region
 	//   temp disk after failover (insider)             | plaintext                            | plaintext                            | plaintext                              | plaintext
@@ -428,6 +432,5 @@ func ExampleQ22SSEOrADE() {
 	//   A-series VM size                               | allowed                              | allowed                              | refused (F58: not supported)           | refused (F73: not supported)
 	//   customer key after ADE (same disk)             | n/a                                  | n/a                                  | n/a                                    | refused (F53: encryption types exclude each other)
 	//   VM reads its own data                          | yes                                  | yes                                  | yes                                    | yes
-	//   facts: F43 F44 F45 F47 F53 F56 F57 F58 F63 F65 F67 F72 F73 F75 F82 F86 F89 F99 F106
-	//   missing: host caches (F57, F59) are not modelled by lifecycle
+	//   facts: F43 F44 F45 F47 F53 F56 F57 F58 F59 F63 F65 F67 F72 F73 F75 F82 F86 F89 F99 F106
 }

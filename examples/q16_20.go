@@ -177,6 +177,7 @@ func Q19Insider(seed uint64) (Answer, error) {
 	s.vm("ade", ubuntu, d2v3, "")
 	s.ade("ade", true)
 	s.do("CreateVM eah", s.w.CreateVM(lifecycle.VMSpec{Name: "eah", Subscription: sub, Region: region, Image: ubuntu, Size: d2v3, EncryptionAtHost: true}))
+	s.do("WriteFile eah", s.w.WriteFile("eah", "eah-osdisk", "/var/log/app.log", []byte("session opened for alice")))
 	t := &Table{Header: []string{"what the insider holds", "readable", "layers"}}
 	var vs []lifecycle.Verdict
 	var ciphertext []bool
@@ -191,6 +192,8 @@ func Q19Insider(seed uint64) (Answer, error) {
 		{"data disk, ADE with KEK", mediaA("ade-data")},
 		{"temp disk, SSE only (v3 size)", tempA("pmk")},
 		{"temp disk, encryption at host", tempA("eah")},
+		{"host cache of a disk, customer key", cacheA("cmk", "cmk-data")},
+		{"host cache of a disk, encryption at host", cacheA("eah", "eah-osdisk")},
 	} {
 		if c.a.Kind == lifecycle.TempDiskArtifact {
 			s.do("WriteFile temp", s.w.WriteFile(c.a.Name, lifecycle.TempDisk, "/swapfile", []byte("swapped-out page")))

@@ -139,7 +139,7 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 		"media at rest (storage insider)",
 		"downloaded VHD on premises",
 		"temp disk at rest (v3 size)",
-		"host caches",
+		"host cache of the data disk (insider)",
 		"recovery point, read by the backup operator",
 		"disaster recovery replica (insider; DR region)",
 		"temp disk after failover (insider)",
@@ -170,6 +170,7 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 		own := c.check("own", guest("vm1"), diskA("vm1-data"))
 		media := c.check("media", insider, mediaA("vm1-data"))
 		temp := c.check("temp", insider, tempA("vm1"))
+		cache := c.check("cache", insider, cacheA("vm1", "vm1-data"))
 		c.do("BackupVM", c.w.BackupVM("vm1", "rp1"))
 		rp := c.check("rp", operator, rpA("rp1", "vm1-data"))
 		// Disaster recovery to the paired region, keys and DES there.
@@ -237,13 +238,13 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 			cmkCell = switchCMK.String()
 		}
 		cols[i] = coverage{name: o.name, v: own, cells: []string{
-			covered(media), covered(vhd), covered(temp), "not simulated", readable(rp),
+			covered(media), covered(vhd), covered(temp), covered(cache), readable(rp),
 			covered(repRaw) + ", " + readable(repDR) + " in the DR region", covered(tempDR),
 			small.String(), custom.String(), aSeries.String(), cmkCell, yesNo(own.Readable),
 		}}
 		s.note("%s: %s", o.name, verdictLine(own))
 	}
-	s.lack("host caches (F57, F59) are not modelled by lifecycle")
+	s.fact("F57", "F59")
 	if !s.ok() {
 		return s.finish(22, "")
 	}
@@ -261,8 +262,8 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 	s.diagram.add(cols[1].name, cols[1].v, "")
 	s.diagram.add(cols[3].name, cols[3].v, "")
 	sse, eah, ade := cols[1].cells, cols[2].cells, cols[3].cells
-	a, err := s.finish(22, fmt.Sprintf("SSE: media at rest %s on every disk with %d refusals, but a downloaded VHD is %s, a recovery point is %s by the backup operator, and the temp disk %s unless encryption at host is on (%s, but %s after a DR failover); ADE: VHD %s, recovery point %s by the backup operator, temp disk %s (Linux without EncryptFormatAll), at the cost of %d refusals and retirement on %s",
-		sse[0], refusals[1], sse[1], sse[4], sse[2], eah[2], eah[6], ade[1], ade[4], ade[2], refusals[3], lifecycle.DefaultOptions().ADERetirement.Format("2006-01-02")))
+	a, err := s.finish(22, fmt.Sprintf("SSE: media at rest %s on every disk with %d refusals, but a downloaded VHD is %s, a recovery point is %s by the backup operator, and the temp disk is %s and the host caches %s unless encryption at host is on (temp disk %s, caches %s; the temp disk is %s after a DR failover); ADE: VHD %s, recovery point %s by the backup operator, host caches %s, temp disk %s (Linux without EncryptFormatAll), at the cost of %d refusals and retirement on %s",
+		sse[0], refusals[1], sse[1], sse[4], sse[2], sse[3], eah[2], eah[3], eah[6], ade[1], ade[4], ade[3], ade[2], refusals[3], lifecycle.DefaultOptions().ADERetirement.Format("2006-01-02")))
 	a.Table = t
 	return a, err
 }

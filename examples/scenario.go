@@ -213,6 +213,9 @@ func vhdA(n string) lifecycle.Artifact {
 func tempA(vm string) lifecycle.Artifact {
 	return lifecycle.Artifact{Kind: lifecycle.TempDiskArtifact, Name: vm}
 }
+func cacheA(vm, d string) lifecycle.Artifact {
+	return lifecycle.Artifact{Kind: lifecycle.CacheArtifact, Name: vm, Disk: d}
+}
 func rpA(rp, d string) lifecycle.Artifact {
 	return lifecycle.Artifact{Kind: lifecycle.RecoveryPointArtifact, Name: rp, Disk: d}
 }

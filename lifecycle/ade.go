@@ -259,7 +259,7 @@ func (w *World) encryptDisk(op string, vm *vmState, d *diskState, bek *secretByt
 	if format {
 		mode = disk.EncryptFormatAll
 	}
-	v, err := disk.EncryptVolume(d.m, bek.b, disk.VolumeConfig{Kind: volumeKind(vm.image.OS), Mode: mode, KDFIterations: kdfIterations, Rand: w.rand})
+	v, err := disk.EncryptVolume(vm.guestDevice(d), bek.b, disk.VolumeConfig{Kind: volumeKind(vm.image.OS), Mode: mode, KDFIterations: kdfIterations, Rand: w.rand})
 	if err != nil {
 		return refuseCause(op, "F71", ErrState, "encrypting "+d.name, err)
 	}
@@ -462,10 +462,10 @@ func (w *World) DisableADE(vmName string, vols VolumeType) error {
 		if d.ade == nil || g == nil || g.vol == nil || d.os && vols == VolumeData || !d.os && vols == VolumeOS {
 			continue
 		}
-		if err := decryptInPlace(d.m, g.vol); err != nil {
+		if err := decryptInPlace(vm.guestDevice(d), g.vol); err != nil {
 			return refuseCause(op, "F77", ErrKeyUnavailable, "decrypting "+dn, err)
 		}
-		fs, err := disk.Mount(d.m)
+		fs, err := disk.Mount(vm.guestDevice(d))
 		if err != nil {
 			return refuseCause(op, "F77", ErrState, "remounting "+dn, err)
 		}
@@ -507,7 +507,7 @@ func (w *World) DisableADE(vmName string, vols VolumeType) error {
 // only the header or stale ciphertext. Runs are copied in ascending order,
 // each read before it is written, so the overlap of source and
 // destination is safe.
-func decryptInPlace(dev *disk.Managed, vol *disk.Volume) error {
+func decryptInPlace(dev guestDev, vol *disk.Volume) error {
 	type run struct{ first, n uint64 }
 	var devRuns, volRuns []run
 	for s := uint64(0); ; {

@@ -26,6 +26,14 @@
 //   - Storage-side encryption: every disk is SSE with a platform key;
 //     [World.CreateDES] adds a customer key (CMK) or double encryption;
 //     automatic rotation; encryption at host.
+//   - Host caches: while a VM is allocated, its host caches every
+//     attached disk: the blocks the guest wrote or read since the
+//     allocation, as the host received them (above SSE, below ADE),
+//     write-back. SSE does not cover them; encryption at host seals them
+//     under a key derived from the disk's own DEK ("caches use the disk's
+//     PMK or CMK", F57); ADE covers them because the guest encrypts first
+//     (F59). Deallocation drops them, as it drops the temp disk (F70);
+//     detaching a disk drops its cache.
 //   - Azure Disk Encryption: [World.EnableADE], re-key, [World.DisableADE],
 //     with the support rules (F58, F64, F67-F77).
 //   - Backup: [World.BackupVM], [World.RestoreVM],
@@ -58,7 +66,8 @@
 // operator, the DR region after failover, a vault administrator without
 // disk access, or any principal with its compute and vault roles. An
 // [Artifact] is something holding data: a disk, its raw media, a temp disk,
-// a snapshot, a VHD, one disk of a recovery point, one disk of a replica.
+// a snapshot, a VHD, one disk of a recovery point, one disk of a replica,
+// the host's cache of one disk of an allocated VM.
 //
 // [World.Readable] returns a [Verdict]: readable or not, the layers on the
 // artifact from the outside in ("SSE-CMK [removed by the storage service] >
@@ -72,7 +81,9 @@
 // stack and the world's model of key, secret and permission states, without
 // reading a byte. [World.Concrete] obtains each key the way the vantage
 // would (vault calls as its principal, the host's DEK cache, the guest's
-// memory, keys handed to a host), opens the layers with real decryption,
+// memory, keys handed to a host), opens the layers with real decryption
+// (a host cache is put together from the blocks it holds, sealed by
+// encryption at host when the VM has it, and then opened the same way),
 // mounts the file system and checks that every file written to the
 // artifact comes back with the same SHA-256 digest. Tests assert that the
 // two agree on every scenario. Readable returns the concrete verdict.
@@ -118,6 +129,10 @@
 // assignments to a platform principal. Site recovery copies an ADE VM's
 // BEK under a KEK of the same name in the target vault (the inference of
 // F99) and replicates writes synchronously; there are no recovery-point
-// choices at failover. Not modelled: cross-subscription moves, regional
-// outages, confidential disk encryption, ADE encryption time (F80).
+// choices at failover. Every attached disk is cached as if its host
+// caching were read/write, with no eviction: the per-disk setting (None,
+// ReadOnly) is not modelled, and a cache holds whole sectors, whose bytes
+// are put together from the disk when a verdict reads them. Not modelled:
+// cross-subscription moves, regional outages, confidential disk
+// encryption, ADE encryption time (F80).
 package lifecycle

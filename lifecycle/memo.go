@@ -35,9 +35,11 @@ const memoLimit = 4096
 type readView uint8
 
 const (
-	viewRaw     readView = iota + 1 // the bytes at rest
-	viewStorage                     // through the storage service's SSE layers
-	viewVHD                         // a downloaded VHD file
+	viewRaw       readView = iota + 1 // the bytes at rest
+	viewStorage                       // through the storage service's SSE layers
+	viewVHD                           // a downloaded VHD file
+	viewCacheRaw                      // a host cache's bytes at rest
+	viewCacheHost                     // a host cache as its host decrypts it
 )
 
 type memoKey struct {

@@ -43,7 +43,8 @@ type target struct {
 	files  *ledger
 	ade    *adeVol
 	vm     *vmState // the VM a disk is attached to
-	name   string   // disk name inside its VM
+	cache  *hostCache
+	name   string // disk name inside its VM
 	sub    string
 	// storage says who keeps the data: "disk", "backup" or "replica".
 	storage string
@@ -80,6 +81,8 @@ func (w *World) resolve(a Artifact) (*target, error) {
 		return w.resolveBackup(a)
 	case ReplicaArtifact:
 		return w.resolveReplica(a)
+	case CacheArtifact:
+		return w.resolveCache(a)
 	}
 	return nil, refuse(op, "", ErrInvalid, "unknown artifact kind")
 }
@@ -163,7 +166,10 @@ func (w *World) assess(v Vantage, a Artifact, concrete bool) (Verdict, error) {
 	if err != nil {
 		return Verdict{}, err
 	}
+	w.quiet++ // reading through a guest's volumes fills no cache
+	defer func() { w.quiet-- }()
 	s := &assessment{v: Verdict{Vantage: v, Artifact: a}, facts: map[string]bool{}, ok: true}
+	var cview readView      // through which a host cache is read (cache.go)
 	var dev disk.Device     // what the vantage reads, below ADE (concrete only)
 	var owner any           // the device whose bytes dev reads (memo.go)
 	var view readView       // through which layers
@@ -179,6 +185,8 @@ func (w *World) assess(v Vantage, a Artifact, concrete bool) (Verdict, error) {
 
 	// 1. Access to the bytes, and the layers below ADE.
 	switch {
+	case t.cache != nil:
+		cview = w.cacheAccess(s, t, v, concrete)
 	case a.Kind == MediaArtifact || v.Kind == StorageInsider && t.m != nil:
 		s.fact("F43", "F44")
 		s.layer(sseName(t.enc), "present", "SSE DEKs")
@@ -273,6 +281,10 @@ func (w *World) assess(v Vantage, a Artifact, concrete bool) (Verdict, error) {
 	}
 	if !concrete {
 		ok := s.ok && t.files.lost == ""
+		return s.finish(ok, w.reason(s, ok, t)), nil
+	}
+	if t.cache != nil {
+		ok := w.readCache(t, cview, beks)
 		return s.finish(ok, w.reason(s, ok, t)), nil
 	}
 	if fs == nil && dev != nil {
@@ -479,18 +491,27 @@ func (w *World) guestAccess(s *assessment, t *target, vm *vmState, concrete bool
 		}
 		return
 	}
-	for _, dn := range vm.disks() {
-		if w.disks[dn].grant != "" {
-			s.key("access to the data", false, "the VM cannot start while a SAS is active on "+dn, "F105")
-			return
-		}
+	if !w.canBoot(s, vm) {
+		return
 	}
-	s.key("access to the data", true, "boots the "+vm.state.String()+" VM")
 	ok, why := w.sseKeys(s, t, concrete)
 	s.key("SSE DEKs", ok, why)
 	if concrete && ok {
 		*dev = t.m
 	}
+}
+
+// canBoot adds the guest's access to the data of a VM that is not running:
+// it boots the VM, unless a disk has an active SAS (F105).
+func (w *World) canBoot(s *assessment, vm *vmState) bool {
+	for _, dn := range vm.disks() {
+		if w.disks[dn].grant != "" {
+			s.key("access to the data", false, "the VM cannot start while a SAS is active on "+dn, "F105")
+			return false
+		}
+	}
+	s.key("access to the data", true, "boots the "+vm.state.String()+" VM")
+	return true
 }
 
 // adeLayer adds the ADE layer and the keys the vantage needs for it.
@@ -503,6 +524,11 @@ func (w *World) adeLayer(s *assessment, t *target, v Vantage, concrete bool, bek
 	s.fact("F63", "F65")
 	s.layer("ADE "+a.kind.String(), "present", "BEK")
 	switch {
+	case t.cache != nil && v.Kind == GuestOS && v.VM == vm.spec.Name && vm.bek != nil:
+		s.key("BEK", true, "on the BEK volume of the allocated VM", "F82")
+		if concrete {
+			*beks = append(*beks, vm.bek)
+		}
 	case v.Kind == GuestOS && vm != nil && v.VM == vm.spec.Name && vm.state == Running && vm.guest[t.name] != nil:
 		s.key("volume key", true, "in guest memory", "F82")
 	case v.Kind == GuestOS && vm != nil && v.VM == vm.spec.Name && vm.state != Running && vm.bek != nil:

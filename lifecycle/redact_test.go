@@ -113,3 +113,32 @@ func TestWorldNeverPrints(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheVerdictsHoldNoKeyMaterial searches the verdicts on host caches
+// (which read the cache with the BEK of the BEK volume) and the cache
+// itself under every verb for the BEK.
+func TestCacheVerdictsHoldNoKeyMaterial(t *testing.T) {
+	f := adeVM(t, 33)
+	bek := append([]byte(nil), f.vms["vm1"].bek.b...)
+	var outs []string
+	for _, v := range []Vantage{insider, guest("vm1")} {
+		for _, fn := range []func(Vantage, Artifact) (Verdict, error){f.Symbolic, f.Concrete} {
+			vd, err := fn(v, cacheA("vm1", "vm1-data"))
+			f.must(err)
+			j, err := vd.JSON()
+			f.must(err)
+			outs = append(outs, string(j), vd.String())
+		}
+	}
+	c := f.vms["vm1"].caches["vm1-data"]
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x"} {
+		outs = append(outs, fmt.Sprintf(verb, c), fmt.Sprintf(verb, *c), fmt.Sprintf(verb, f.vms["vm1"]))
+	}
+	for _, o := range outs {
+		for _, pat := range []string{string(bek), hex.EncodeToString(bek), base64.StdEncoding.EncodeToString(bek)} {
+			if strings.Contains(o, pat) {
+				t.Fatalf("key material in output: %.300s", o)
+			}
+		}
+	}
+}

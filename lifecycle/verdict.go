@@ -99,9 +99,16 @@ const (
 	RecoveryPointArtifact
 	// ReplicaArtifact is a disk replicated by site recovery.
 	ReplicaArtifact
+	// CacheArtifact is the host's cache of a managed disk attached to an
+	// allocated VM, at rest on the host: Name is the VM, Disk the disk. It
+	// holds the blocks the guest wrote or read since the VM was allocated,
+	// as the host received them (above SSE, below ADE). SSE does not cover
+	// caches; encryption at host and ADE do (F57, F59). Deallocation drops
+	// them (F70).
+	CacheArtifact
 )
 
-var artifactNames = [...]string{"unknown", "disk", "raw media", "temp disk", "snapshot", "VHD", "recovery point", "replica"}
+var artifactNames = [...]string{"unknown", "disk", "raw media", "temp disk", "snapshot", "VHD", "recovery point", "replica", "host cache"}
 
 // String names the artifact kind.
 func (k ArtifactKind) String() string {
@@ -115,8 +122,9 @@ func (k ArtifactKind) String() string {
 func (k ArtifactKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
 // Artifact names something that holds data: its kind and the name of the
-// disk, snapshot, VHD, VM (for a temp disk), or recovery point; Disk names
-// the disk inside a recovery point or replicated VM.
+// disk, snapshot, VHD, VM (for a temp disk or a host cache), or recovery
+// point; Disk names the disk inside a recovery point, replicated VM or
+// host cache.
 type Artifact struct {
 	Kind ArtifactKind `json:"kind"`
 	Name string       `json:"name"`

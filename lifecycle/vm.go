@@ -83,6 +83,9 @@ type vmState struct {
 	guest   map[string]*gmount // mounted volumes while running
 	mounted map[string]bool    // volumes the guest mounts at boot
 	hostKey *envelope.Wrapped  // the host's temp-disk key, wrapped by the platform key
+	// caches are the host's caches of the VM's disks by disk name, while
+	// the VM is allocated (cache.go, F57, F59).
+	caches map[string]*hostCache
 }
 
 // gmount is a volume the running guest has mounted.
@@ -214,7 +217,14 @@ func (w *World) Start(name string) error {
 // vmDisks returns the OS disk then the data disks of a VM.
 func (vm *vmState) disks() []string { return append([]string{vm.osDisk}, vm.data...) }
 
+// start boots a VM; a failed boot leaves its host caches as they were.
 func (w *World) start(op string, vm *vmState) error {
+	err := w.boot(op, vm)
+	w.settleCaches(vm, err == nil)
+	return err
+}
+
+func (w *World) boot(op string, vm *vmState) error {
 	for _, dn := range vm.disks() {
 		if w.disks[dn].grant != "" {
 			return refuse(op, "F105", ErrActiveSAS, "disk "+dn)
@@ -229,6 +239,10 @@ func (w *World) start(op string, vm *vmState) error {
 			}
 			return err
 		}
+	}
+	if err := w.startCaches(vm); err != nil {
+		w.lockDisks(vm)
+		return refuseCause(op, "F57", ErrKeyUnavailable, "opening the host caches", err)
 	}
 	bek := vm.bek
 	if vm.ade != nil && (bek == nil || vm.state == Deallocated) {
@@ -251,7 +265,7 @@ func (w *World) start(op string, vm *vmState) error {
 		if !vm.mounted[dn] {
 			continue
 		}
-		g, err := w.mountDisk(op, w.disks[dn], bek)
+		g, err := w.mountDisk(op, vm, w.disks[dn], bek)
 		if err != nil {
 			w.lockDisks(vm)
 			return err
@@ -283,16 +297,17 @@ func (w *World) lockDisks(vm *vmState) {
 	}
 }
 
-// mountDisk opens the volume on a managed disk as the guest does: unlock
-// the ADE volume with the BEK if there is one, then mount the file system.
-func (w *World) mountDisk(op string, d *diskState, bek *secretBytes) (*gmount, error) {
-	var dev disk.Device = d.m
+// mountDisk opens the volume on a managed disk as the guest does, through
+// the host's cache: unlock the ADE volume with the BEK if there is one,
+// then mount the file system.
+func (w *World) mountDisk(op string, vm *vmState, d *diskState, bek *secretBytes) (*gmount, error) {
+	var dev disk.Device = vm.guestDevice(d)
 	g := &gmount{}
 	if d.ade != nil {
 		if bek == nil {
 			return nil, refuse(op, "F82", ErrBootFailure, "disk "+d.name+": no BEK to unlock the volume")
 		}
-		v, err := disk.OpenVolume(d.m, bek.b)
+		v, err := disk.OpenVolume(dev, bek.b)
 		if err != nil {
 			return nil, refuseCause(op, "F82", ErrBootFailure, "disk "+d.name+": unlocking the volume", err)
 		}
@@ -404,8 +419,8 @@ func (w *World) Stop(name string) error {
 	return nil
 }
 
-// Deallocate releases a VM from its host: the temp disk's contents and the
-// BEK volume are gone (F70, F82). Stop and Restart keep the VM on its host,
+// Deallocate releases a VM from its host: the temp disk's contents, the
+// host's caches of its disks and the BEK volume are gone (F70, F57, F82). Stop and Restart keep the VM on its host,
 // so they keep the temp disk; only deallocation (and the fresh host of the
 // next start) loses it.
 func (w *World) Deallocate(name string) error {
@@ -423,6 +438,7 @@ func (w *World) Deallocate(name string) error {
 	// The record of what was written goes with the bytes: nothing written
 	// is left to read on the released temp disk (KNOWN-1 of PROPERTIES.md).
 	vm.tmpLed = newLedger()
+	vm.caches = nil
 	w.lockDisks(vm)
 	return nil
 }
@@ -462,13 +478,19 @@ func (w *World) AttachDisk(vmName, diskName string) error {
 		if err := d.m.Unlock(); err != nil {
 			return refuseCause(op, "F47", ErrKeyUnavailable, "the host cannot unwrap the disk's DEK", err)
 		}
+		c, err := w.newCache(vm, d)
+		if err != nil {
+			return refuseCause(op, "F57", ErrKeyUnavailable, "opening the host cache", err)
+		}
+		vm.caches[diskName] = c
 	}
 	d.vm = vmName
 	vm.data = append(vm.data, diskName)
 	return nil
 }
 
-// DetachDisk detaches a data disk; the guest unmounts it first.
+// DetachDisk detaches a data disk; the guest unmounts it first and the
+// host drops its cache of it.
 func (w *World) DetachDisk(vmName, diskName string) error {
 	const op = "DetachDisk"
 	vm, err := w.vm(op, vmName)
@@ -482,6 +504,7 @@ func (w *World) DetachDisk(vmName, diskName string) error {
 	vm.data = append(vm.data[:i:i], vm.data[i+1:]...)
 	delete(vm.guest, diskName)
 	delete(vm.mounted, diskName)
+	delete(vm.caches, diskName)
 	d := w.disks[diskName]
 	d.vm = ""
 	d.m.Lock()
@@ -505,7 +528,7 @@ func (w *World) Mount(vmName, diskName string) error {
 	if vm.guest[diskName] != nil {
 		return nil
 	}
-	g, err := w.mountDisk(op, w.disks[diskName], vm.bek)
+	g, err := w.mountDisk(op, vm, w.disks[diskName], vm.bek)
 	if err != nil {
 		return err
 	}
@@ -567,6 +590,7 @@ func (w *World) WriteFile(vmName, diskName, path string, data []byte) error {
 		vm.tmpLed.record(path, data)
 	} else {
 		w.disks[diskName].files.record(path, data)
+		vm.cacheFile(diskName, path)
 		w.syncVM(vmName)
 	}
 	return nil
@@ -575,7 +599,7 @@ func (w *World) WriteFile(vmName, diskName, path string, data []byte) error {
 // ReadFile reads a file through the guest.
 func (w *World) ReadFile(vmName, diskName, path string) ([]byte, error) {
 	const op = "ReadFile"
-	_, g, err := w.guestFS(op, vmName, diskName)
+	vm, g, err := w.guestFS(op, vmName, diskName)
 	if err != nil {
 		return nil, err
 	}
@@ -586,6 +610,7 @@ func (w *World) ReadFile(vmName, diskName, path string) ([]byte, error) {
 		}
 		return nil, refuseCause(op, "", ErrNotFound, "guest read", err)
 	}
+	vm.cacheFile(diskName, path) // what the guest read is in its host's cache
 	return b, nil
 }
 

@@ -66,6 +66,13 @@ type World struct {
 	// neither BEKs nor file contents to anyone without it (memo.go).
 	memoMAC *[32]byte
 
+	// quiet counts verdicts under way: their reads through a guest's
+	// volumes do not join the host's caches (cache.go). booting is set
+	// while a VM boots, when caches hold the runs read aside until the
+	// boot succeeds.
+	quiet   int
+	booting bool
+
 	// faults switches on deliberate defects for the property suite's
 	// mutation tests (faults.go); always zero outside this package's tests.
 	faults fault
