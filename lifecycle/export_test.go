@@ -41,6 +41,7 @@ const (
 	RawBackup   RawKind = "recovery point"
 	RawReplica  RawKind = "replica"
 	RawTemp     RawKind = "temp disk"
+	RawCache    RawKind = "host cache"
 )
 
 // ScanRaw calls fn with every run of written sectors at rest: the media of
@@ -109,6 +110,19 @@ func (sc *RawScanner) ScanVersions(w *World, skip func(kind RawKind, name string
 			each(RawTemp, n, t, t.Raw())
 		}
 	}
+	for _, n := range sortedKeys(w.vms) {
+		vm := w.vms[n]
+		for _, dn := range sortedKeys(vm.caches) {
+			c := vm.caches[dn]
+			ver := w.devVersion(cacheKey{c, w.devVersion(c.Managed), c.gen})
+			if skip(RawCache, n+"/"+dn, ver) {
+				continue
+			}
+			if m, err := c.atRest(); err == nil {
+				scan(RawCache, n+"/"+dn, m)
+			}
+		}
+	}
 }
 
 // SecretMaterial returns copies of the key material the world holds in the
@@ -157,7 +171,7 @@ func ArtifactsOf(w *World) []Artifact {
 			out = append(out, Artifact{Kind: ReplicaArtifact, Name: n, Disk: rd.src})
 		}
 	}
-	return out
+	return append(out, w.cacheArtifacts()...)
 }
 
 // AttachedVM returns the VM a disk is attached to, "" if none.

@@ -41,6 +41,8 @@ func (h *harness) vantagesFor(a lifecycle.Artifact) []lifecycle.Vantage {
 		return []lifecycle.Vantage{{Kind: lifecycle.BackupOperator}, insider}
 	case lifecycle.ReplicaArtifact:
 		return []lifecycle.Vantage{{Kind: lifecycle.DRRegion}, insider}
+	case lifecycle.CacheArtifact:
+		return []lifecycle.Vantage{insider, {Kind: lifecycle.GuestOS, VM: a.Name}}
 	}
 	return nil
 }
@@ -153,6 +155,12 @@ func (h *harness) checkT1AtRest(full bool) {
 			continue
 		}
 		for _, mk := range e.markers {
+			if e.kind == lifecycle.RawCache {
+				if !h.cachePlain(e.name, mk) {
+					h.t.Fatalf("T1 at rest: plaintext marker %q found in host cache %s, which encryption at host or ADE covers", mk, e.name)
+				}
+				continue
+			}
 			vm := h.m.vms[e.name]
 			if e.kind != lifecycle.RawTemp || vm == nil || !vm.tempPlain() {
 				h.t.Fatalf("T1 at rest: plaintext marker %q found in the raw bytes of %s %s", mk, e.kind, e.name)
@@ -174,6 +182,17 @@ func (h *harness) checkT1AtRest(full bool) {
 			}
 		}
 	}
+}
+
+// cachePlain reports whether the model allows marker mk in plaintext in
+// the host cache vmName/diskName: the VM has no encryption at host (F57)
+// and the disk holds no ADE volume, or mk is below one, left there by
+// EncryptFormatAll (F71). (A cache holds only what its VM touched since it
+// was allocated, so this bounds what is found; the check is one-sided.)
+func (h *harness) cachePlain(name, mk string) bool {
+	vmName, diskName, _ := strings.Cut(name, "/")
+	vm, d := h.m.vms[vmName], h.m.disks[diskName]
+	return vm != nil && !vm.eah && d != nil && (!d.ade || slices.Contains(d.residual, mk))
 }
 
 // rawSeen is what checkT1AtRest found in one store at rest, at a content
