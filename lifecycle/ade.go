@@ -269,6 +269,9 @@ func (w *World) encryptDisk(op string, vm *vmState, d *diskState, bek *secretByt
 		if len(d.files.files) > 0 {
 			d.files.lost = "F71"
 		}
+		if c := vm.caches[d.name]; c != nil && len(c.paths) > 0 {
+			c.lost = "F71" // the files the cache recorded were erased too
+		}
 	} else {
 		fs, err = disk.Mount(v)
 	}

@@ -52,6 +52,9 @@ type hostCache struct {
 	// paths are the files the guest wrote or read through the cache since
 	// the allocation: the cache's record of files.
 	paths map[string]bool
+	// lost names the fact by which files of the record were erased (F71:
+	// EncryptFormatAll formatted the disk after the guest touched them), or "".
+	lost string
 }
 
 // cacheStore is the media a cache's encryption-at-host layer writes into.
@@ -164,9 +167,9 @@ func (c *hostCache) settle(ok bool) (keep bool) {
 
 // files is the cache's record of files as a ledger: the disk's ledger
 // entries for the paths the guest wrote or read since the allocation, and
-// what erased the disk's earlier data.
+// what erased some of them.
 func (c *hostCache) files(l *ledger) *ledger {
-	out := &ledger{files: make(map[string][32]byte, len(c.paths)), lost: l.lost}
+	out := &ledger{files: make(map[string][32]byte, len(c.paths)), lost: c.lost}
 	for p := range c.paths {
 		if s, ok := l.files[p]; ok {
 			out.files[p] = s

@@ -219,6 +219,10 @@ type model struct {
 	auditSeen  int // audit events already searched by T9
 	// secBlobs are secret backup files (BackupSecret): the secret name.
 	secBlobs map[string]string
+	// secretCopies are the BEK secrets RestoreRecoveryPointKeys restored
+	// into a vault other than the secret's own ("vault/name"); no action
+	// deletes them.
+	secretCopies map[string]bool
 }
 
 // mSecret is a BEK secret.
@@ -239,12 +243,12 @@ func newModel(now time.Time) *model {
 		des: map[string]*mDES{}, vms: map[string]*mVM{}, disks: map[string]*mDisk{}, snaps: map[string]*mSnap{},
 		vhds: map[string]*mVHD{}, rps: map[string]*mRP{}, repls: map[string]*mRepl{}, images: map[string]lifecycle.Image{},
 		grants: map[string]mGrant{}, roles: map[string]map[string][]vault.Role{}, hostBEKs: map[string]bool{},
-		backupSvc: map[string]bool{}, bekCopies: map[string]bool{}, bekFree: map[string]bool{}, secKEK: map[string]int{}, shredded: map[int]time.Time{}, secrets: map[string]*mSecret{}, imageFiles: map[string][]mFile{}, imageDES: map[string]string{}, secBlobs: map[string]string{}}
+		backupSvc: map[string]bool{}, bekCopies: map[string]bool{}, bekFree: map[string]bool{}, secKEK: map[string]int{}, shredded: map[int]time.Time{}, secrets: map[string]*mSecret{}, imageFiles: map[string][]mFile{}, imageDES: map[string]string{}, secBlobs: map[string]string{}, secretCopies: map[string]bool{}}
 }
 
 // region table of the model: the three regions the machine uses.
 var geoOf = map[string]string{"westeurope": "Europe", "northeurope": "Europe", "eastus": "United States"}
-var pairOf = map[string]string{"westeurope": "northeurope", "northeurope": "westeurope", "eastus": "westus"}
+var pairOf = map[string]string{"westeurope": "northeurope", "northeurope": "westeurope", "eastus": "westus", "westus": "eastus"}
 
 const retireAt = "2028-09-15" // ADE retirement (F64)
 

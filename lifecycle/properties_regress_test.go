@@ -106,6 +106,48 @@ func TestKnown1TempDiskLedgerDroppedOnDeallocate(t *testing.T) {
 	}
 }
 
+// TestKnown2CacheRecordAfterEncryptFormatAll is KNOWN-2, found by T11 in
+// the "dr" focus profile: EncryptFormatAll marked a host cache's record of
+// files as erased although none of the files the cache had touched since
+// the allocation predated the format, so the guest's symbolic verdict on
+// its cache said "erased" and the concrete read found every file. Shrunk:
+// CreateVault kv0; CreateVM vm0; CreateDisk, AttachDisk, Mount d2; WriteFile
+// vm0 d2 /m/1.txt; Deallocate vm0; Restart vm0; EnableADE vm0 {kv0, Data,
+// EncryptFormatAll}; WriteFile vm0 d2 /m/2.txt. A cache's record is erased
+// only if it held files when the format ran (F71).
+func TestKnown2CacheRecordAfterEncryptFormatAll(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		deallocate   bool // the first file predates the allocation
+		wantReadable bool // the guest reads its cache of d2 at the end
+	}{
+		{"first file before the allocation", true, true},
+		{"first file in the cache when the format ran", false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := regressWorld(t, 1)
+			mustOK(t, w.CreateVault(lifecycle.VaultSpec{Name: "kv0", Subscription: sub1, Region: "westeurope", RetentionDays: 7, EnabledForDiskEncryption: true}))
+			mustOK(t, w.CreateVM(lifecycle.VMSpec{Name: "vm0", Subscription: sub1, Region: "westeurope", Image: "Canonical:ubuntu-20_04-lts", Size: "Standard_B2s"}))
+			mustOK(t, w.CreateDisk(lifecycle.DiskSpec{Name: "d2", Subscription: sub1, Region: "westeurope", SizeMiB: 16}))
+			mustOK(t, w.AttachDisk("vm0", "d2"))
+			mustOK(t, w.Mount("vm0", "d2"))
+			mustOK(t, w.WriteFile("vm0", "d2", "/m/1.txt", []byte("ATREST-MARKER-00001-plaintext-at-rest")))
+			if c.deallocate {
+				mustOK(t, w.Deallocate("vm0"))
+				mustOK(t, w.Restart("vm0"))
+			}
+			mustOK(t, w.EnableADE("vm0", lifecycle.ADESpec{Vault: "kv0", Volumes: lifecycle.VolumeData, EncryptFormatAll: true}))
+			mustOK(t, w.WriteFile("vm0", "d2", "/m/2.txt", []byte("ATREST-MARKER-00002-plaintext-at-rest")))
+			got := agree(t, w, "after the second WriteFile")
+			cache := lifecycle.Artifact{Kind: lifecycle.CacheArtifact, Name: "vm0", Disk: "d2"}
+			k := lifecycle.Vantage{Kind: lifecycle.GuestOS, VM: "vm0"}.String() + " -> " + cache.String()
+			if got[k] != c.wantReadable {
+				t.Fatalf("%s readable=%v, want %v", k, got[k], c.wantReadable)
+			}
+		})
+	}
+}
+
 // TestDRReplicaFollowsFailedOverDisk is the T11 failure of a deep run
 // (-rapid.seed=202, shrunk): after Failover the replica's media is the new
 // VM's disk, so when that VM enabled ADE the replica's bytes became a
