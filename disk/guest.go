@@ -140,29 +140,21 @@ var _ Device = (*Volume)(nil)
 // and returns the open volume. With EncryptInPlace, data on dev keeps its
 // sector numbers in the volume. It reads from cfg.Rand, in order: the
 // 64-byte volume key, the 16-byte volume id, the 32-byte salt and the
-// 12-byte nonce of the protector. On error the device is unchanged, except
+// 12-byte nonce of the protector. It refuses what [VolumeConfig.Check]
+// refuses before drawing anything. On error the device is unchanged, except
 // that an in-place encryption failing on a device error midway leaves it
 // partly encrypted.
 func EncryptVolume(dev Device, bek []byte, cfg VolumeConfig) (*Volume, error) {
-	codec := codecFor(cfg.Kind)
-	iter, err := cfg.iterations()
-	switch {
-	case err != nil:
+	codec, iter, err := cfg.validate()
+	if err != nil {
 		return nil, err
-	case codec == nil:
-		return nil, fmt.Errorf("%w: volume kind %v", ErrVolumeConfig, cfg.Kind)
-	case cfg.Mode != EncryptInPlace && cfg.Mode != EncryptFormatAll:
-		return nil, fmt.Errorf("%w: mode %v", ErrVolumeConfig, cfg.Mode)
-	case cfg.Kind == BitLocker && cfg.Mode == EncryptFormatAll:
-		return nil, fmt.Errorf("%w: Windows volumes are encrypted in place (F71)", ErrVolumeConfig)
 	}
 	if err := checkBEK(bek); err != nil {
 		return nil, err
 	}
-	ss := dev.SectorSize()
-	off := codec.dataOffset(ss) / uint64(ss)
-	if dev.Sectors() <= 2*off {
-		return nil, fmt.Errorf("%w: device of %d sectors is too small for a volume", ErrVolumeConfig, dev.Sectors())
+	off, err := cfg.fits(dev, codec)
+	if err != nil {
+		return nil, err
 	}
 	rand := randOrDefault(cfg.Rand)
 	key := make([]byte, volumeKeySize)
@@ -172,11 +164,6 @@ func EncryptVolume(dev Device, bek []byte, cfg VolumeConfig) (*Volume, error) {
 	v, err := newVolume(dev, cfg.Kind, codec, key, off)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Mode == EncryptInPlace {
-		if err := v.checkTailFree(); err != nil {
-			return nil, err
-		}
 	}
 	// Prepare the header before touching the data, so that a failure to
 	// draw randomness changes nothing.
@@ -193,6 +180,56 @@ func EncryptVolume(dev Device, bek []byte, cfg VolumeConfig) (*Volume, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// Check returns the error [EncryptVolume] would return for dev and c
+// before it draws randomness or writes: an invalid configuration
+// ([ErrVolumeConfig]), a device too small for a volume, or, for in-place
+// encryption, [ErrNoRoom] when the last sectors of dev hold data. It only
+// reads dev, so a caller that must change nothing when it is refused (Azure
+// Disk Encryption on several volumes) can check every volume first.
+// EncryptVolume can still fail on a bad BEK or on a device error.
+func (c VolumeConfig) Check(dev Device) error {
+	codec, _, err := c.validate()
+	if err != nil {
+		return err
+	}
+	_, err = c.fits(dev, codec)
+	return err
+}
+
+// validate checks the configuration alone and returns its codec and KDF
+// iteration count.
+func (c VolumeConfig) validate() (volumeCodec, int, error) {
+	codec := codecFor(c.Kind)
+	iter, err := c.iterations()
+	switch {
+	case err != nil:
+		return nil, 0, err
+	case codec == nil:
+		return nil, 0, fmt.Errorf("%w: volume kind %v", ErrVolumeConfig, c.Kind)
+	case c.Mode != EncryptInPlace && c.Mode != EncryptFormatAll:
+		return nil, 0, fmt.Errorf("%w: mode %v", ErrVolumeConfig, c.Mode)
+	case c.Kind == BitLocker && c.Mode == EncryptFormatAll:
+		return nil, 0, fmt.Errorf("%w: Windows volumes are encrypted in place (F71)", ErrVolumeConfig)
+	}
+	return codec, iter, nil
+}
+
+// fits checks that a volume of the configuration fits on dev and returns
+// its data offset in sectors.
+func (c VolumeConfig) fits(dev Device, codec volumeCodec) (uint64, error) {
+	ss := dev.SectorSize()
+	off := codec.dataOffset(ss) / uint64(ss)
+	if dev.Sectors() <= 2*off {
+		return 0, fmt.Errorf("%w: device of %d sectors is too small for a volume", ErrVolumeConfig, dev.Sectors())
+	}
+	if c.Mode == EncryptInPlace {
+		if err := tailFree(dev, off); err != nil {
+			return 0, err
+		}
+	}
+	return off, nil
 }
 
 // prepareHeader formats the header onto a scratch device of the header
@@ -350,13 +387,11 @@ func (v *Volume) RemoveBEK(bek []byte) error {
 	return v.codec.removeKey(v.dev, bek)
 }
 
-// checkTailFree verifies that the last offset sectors of the device, which
-// in-place encryption pushes out, hold only zeros.
-func (v *Volume) checkTailFree() error {
-	off, ss := v.layer.offset, v.layer.ss
-	start := v.dev.Sectors() - off
-	buf := make([]byte, int(off)*ss)
-	if err := v.dev.ReadSectors(buf, start); err != nil {
+// tailFree verifies that the last off sectors of dev, which in-place
+// encryption pushes out, hold only zeros.
+func tailFree(dev Device, off uint64) error {
+	buf := make([]byte, int(off)*dev.SectorSize())
+	if err := dev.ReadSectors(buf, dev.Sectors()-off); err != nil {
 		return err
 	}
 	if !isZero(buf) {

@@ -173,6 +173,17 @@ func TestEncryptInPlaceNoRoom(t *testing.T) {
 	dev, _ := NewMedia(512, 1<<14)
 	dev.WriteSectors(secret[:512], 1<<14-1)
 	before := dev.Clone()
+	for _, kind := range []VolumeKind{DMCrypt, BitLocker} {
+		if err := volumeConfig(kind, EncryptInPlace, 1).Check(dev); !errors.Is(err, ErrNoRoom) {
+			t.Errorf("%v: Check with data in the tail = %v, want ErrNoRoom", kind, err)
+		}
+	}
+	if err := volumeConfig(DMCrypt, EncryptFormatAll, 1).Check(dev); err != nil {
+		t.Errorf("Check of format-all with data in the tail = %v, want nil", err)
+	}
+	if dev.Generation() != before.Generation() {
+		t.Errorf("Check wrote to the device")
+	}
 	if _, err := EncryptVolume(dev, bek, volumeConfig(DMCrypt, EncryptInPlace, 1)); !errors.Is(err, ErrNoRoom) {
 		t.Fatalf("EncryptVolume with data in the tail = %v, want ErrNoRoom", err)
 	}

@@ -2,8 +2,10 @@ package lifecycle
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 
 	"github.com/atrest-sim/atrest/disk"
 	"github.com/atrest-sim/atrest/envelope"
@@ -142,22 +144,148 @@ func (w *World) fetchVolBEK(op string, v *adeVol, who string) (*secretBytes, err
 }
 
 // ensureADEPlatform gives the platform principal access to a vault with
-// enabledForDiskEncryption (the model of F41).
-func (w *World) ensureADEPlatform(vaultName string) error {
+// enabledForDiskEncryption (the model of F41). It returns what undoes the
+// grants it made, for an enable that fails later; on error it has undone
+// them itself.
+func (w *World) ensureADEPlatform(vaultName string) (undo func() error, err error) {
+	var rb rollback
 	if _, ok := w.principals[adePlatformID]; !ok {
 		if err := w.addPrincipal("EnableADE", adePlatformID, vault.KindService); err != nil {
-			return err
+			return nil, err
 		}
+		rb.push(func() error { delete(w.principals, adePlatformID); return nil })
 	}
 	p := w.principals[adePlatformID]
 	for _, r := range []vault.Role{vault.RoleSecretsOfficer, vault.RoleCryptoUser} {
-		if indexOf(p.vaultRoles[vaultName], r) < 0 {
-			if err := w.AssignVaultRole(adePlatformID, vaultName, r); err != nil {
+		if indexOf(p.vaultRoles[vaultName], r) >= 0 {
+			continue
+		}
+		if err := w.AssignVaultRole(adePlatformID, vaultName, r); err != nil {
+			return nil, rb.abort(err)
+		}
+		rb.push(func() error {
+			// Not RemoveVaultRole: the grant never took effect, so no
+			// customer key check is scheduled (F47).
+			if err := w.kv.RemoveRole(w.admin, p.vp, r, vault.Scope{Vault: vaultName}); err != nil {
 				return err
 			}
+			roles := p.vaultRoles[vaultName]
+			if i := indexOf(roles, r); i >= 0 {
+				p.vaultRoles[vaultName] = append(roles[:i:i], roles[i+1:]...)
+			}
+			return nil
+		})
+	}
+	return rb.run, nil
+}
+
+// rollback is a stack of steps that undo what an operation did, so that an
+// operation failing midway changes nothing ("a refused operation changes
+// nothing", package doc).
+type rollback []func() error
+
+func (rb *rollback) push(undo func() error) { *rb = append(*rb, undo) }
+
+// run undoes every step, the last first, and returns the errors of the
+// steps that could not be undone.
+func (rb rollback) run() error {
+	var errs []error
+	for i := len(rb) - 1; i >= 0; i-- {
+		if err := rb[i](); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// abort undoes every step and returns err; if something could not be
+// undone, the error says so and still matches err.
+func (rb rollback) abort(err error) error {
+	uerr := rb.run()
+	if uerr == nil {
+		return err
+	}
+	var re *RefusedError
+	if !errors.As(err, &re) {
+		return refuseCause("", "", ErrState, "and undoing it failed", errors.Join(err, uerr))
+	}
+	return refuseCause(re.Op, re.Fact, re.Err, re.Detail+"; undoing it failed", errors.Join(err, uerr))
+}
+
+// adePlan is what an EnableADE will do, found and checked before it
+// changes anything.
+type adePlan struct {
+	// rekey: a new BEK (first enable, or a re-key with another vault or
+	// KEK, F83).
+	rekey bool
+	// vols are the open volumes to re-key: mounted ADE disks and the
+	// encrypted temp disk, by name (TempDisk for the temp disk).
+	vols []string
+	// encrypt are the mounted, unencrypted disks the spec covers (F69).
+	encrypt []*diskState
+	// temp: the temp disk is reformatted and encrypted (F70).
+	temp bool
+}
+
+// planADE finds what an enable does and refuses, before any change, what
+// would fail on the volumes: a volume the old BEK does not open (its old
+// protector could not be removed, F83), a volume that cannot be encrypted
+// (F71: no room for the header, a device error). Volumes are read quietly:
+// a refused enable leaves the host's caches as they were.
+func (w *World) planADE(op string, vm *vmState, s ADESpec) (*adePlan, error) {
+	w.quiet++
+	defer func() { w.quiet-- }()
+	cfg := vm.ade
+	p := &adePlan{rekey: cfg == nil || cfg.spec.Vault != s.Vault || cfg.spec.KEKID != s.KEKID}
+	if p.rekey && vm.bek != nil {
+		for _, dn := range append(vm.disks(), TempDisk) {
+			g := vm.guest[dn]
+			if g == nil || g.vol == nil || dn != TempDisk && w.disks[dn].ade == nil {
+				continue
+			}
+			dev, err := w.volumeDevice(vm, dn)
+			if err == nil {
+				_, err = disk.OpenVolume(dev, vm.bek.b)
+			}
+			if err != nil {
+				return nil, refuseCause(op, "F83", ErrState, "re-keying "+dn+": the current BEK does not open it", err)
+			}
+			p.vols = append(p.vols, dn)
+		}
+	}
+	for _, dn := range vm.disks() {
+		d := w.disks[dn]
+		if d.ade != nil || vm.guest[dn] == nil { // already encrypted, or unmounted (F69)
+			continue
+		}
+		if d.os && s.Volumes == VolumeData || !d.os && s.Volumes == VolumeOS {
+			continue
+		}
+		if err := adeVolumeConfig(vm, !d.os && s.EncryptFormatAll, nil).Check(vm.guestDevice(d)); err != nil {
+			return nil, refuseCause(op, "F71", ErrState, "encrypting "+dn, err)
+		}
+		p.encrypt = append(p.encrypt, d)
+	}
+	next := adeConfig{spec: s, keepTemp: cfg != nil && cfg.coversTemp(vm.image.OS)}
+	p.temp = vm.temp != nil && next.coversTemp(vm.image.OS) && (vm.guest[TempDisk] == nil || vm.guest[TempDisk].vol == nil)
+	return p, nil
+}
+
+// volumeDevice is the device under the open ADE volume of disk dn (or of
+// the temp disk).
+func (w *World) volumeDevice(vm *vmState, dn string) (disk.Device, error) {
+	if dn == TempDisk {
+		return w.tempDevice(vm)
+	}
+	return vm.guestDevice(w.disks[dn]), nil
+}
+
+func adeVolumeConfig(vm *vmState, format bool, r io.Reader) disk.VolumeConfig {
+	mode := disk.EncryptInPlace
+	if format {
+		mode = disk.EncryptFormatAll
+	}
+	return disk.VolumeConfig{Kind: volumeKind(vm.image.OS), Mode: mode, KDFIterations: kdfIterations, Rand: r}
 }
 
 // EnableADE enables Azure Disk Encryption on a running VM: it creates a
@@ -165,8 +293,26 @@ func (w *World) ensureADEPlatform(vaultName string) error {
 // F66, and encrypts the mounted volumes the spec covers (F69): in place, or
 // for Linux data volumes with EncryptFormatAll by formatting (F71). Volumes
 // already encrypted are never re-encrypted or formatted. It refuses what the
-// cloud refuses, naming the fact: F41, F53, F58, F64, F67, F68, F69, F72,
-// F73, F74, F75.
+// cloud refuses, naming the fact: F41, F53, F58, F64, F67, F68, F69, F71,
+// F72, F73, F74, F75, F83.
+//
+// EnableADE is all or nothing. Every refusal (the rules above, a KEK that
+// is disabled, expired or deleted, a volume without room for its header,
+// a volume the current BEK does not open) comes before the first change:
+// no secret is stored, no role granted, no volume or model touched, and no
+// random byte drawn; the vault's audit log records nothing for it. Should a
+// vault or device call still fail midway (the simulation has no such
+// failure once the checks pass, but the code does not rely on it), what
+// was done is undone, the last step first: the BEK secret is deleted and,
+// unless the vault has purge protection, purged (with purge protection it
+// stays soft-deleted until its retention ends, as Azure would leave it,
+// recorded as such by the world), the new BEK protectors are removed and
+// the old ones put back, volumes encrypted in place are decrypted in place,
+// and the platform's vault roles granted for the call are removed. What an
+// undo cannot restore: the audit events of the calls and of their undoing,
+// the random bytes drawn, the data on volumes formatted by
+// EncryptFormatAll (lost by the format, F71; the volume is left a
+// plaintext file system) and the temp disk's contents (F70).
 func (w *World) EnableADE(vmName string, s ADESpec) error {
 	const op = "EnableADE"
 	vm, err := w.vm(op, vmName)
@@ -176,95 +322,160 @@ func (w *World) EnableADE(vmName string, s ADESpec) error {
 	if err := w.checkADE(op, vm, s); err != nil {
 		return err
 	}
-	if err := w.ensureADEPlatform(s.Vault); err != nil {
+	plan, err := w.planADE(op, vm, s)
+	if err != nil {
 		return err
 	}
-	cfg := vm.ade
+	// Nothing is refused past this point; a failure is undone by rb.
+	undoGrants, err := w.ensureADEPlatform(s.Vault)
+	if err != nil {
+		return err
+	}
+	rb := rollback{undoGrants}
+	cfg := &adeConfig{spec: s}
 	bek := vm.bek
-	if cfg == nil || cfg.spec.Vault != s.Vault || cfg.spec.KEKID != s.KEKID {
-		// A new BEK (first enable, or a re-key with another vault or KEK, F83).
+	if plan.rekey {
 		b := make([]byte, 32)
 		if _, err := io.ReadFull(w.rand, b); err != nil {
-			return refuseCause(op, "", ErrState, "drawing a BEK", err)
+			return rb.abort(refuseCause(op, "", ErrState, "drawing a BEK", err))
 		}
-		nb := &secretBytes{b: []byte(hex.EncodeToString(b))}
+		bek = &secretBytes{b: []byte(hex.EncodeToString(b))}
 		clear(b)
-		name, id, err := w.storeBEK(op, vm, s, nb)
+		name, id, undo, err := w.storeBEK(op, vm, s, bek)
 		if err != nil {
-			return err
+			return rb.abort(err)
 		}
-		// Re-key existing volumes: add the new BEK, remove the old (F83).
-		for _, dn := range vm.disks() {
-			d := w.disks[dn]
-			if d.ade == nil || vm.guest[dn] == nil || vm.guest[dn].vol == nil {
-				continue
-			}
-			if err := vm.guest[dn].vol.AddBEK(w.rand, nb.b, kdfIterations); err != nil {
-				return refuseCause(op, "F83", ErrState, "re-keying "+dn, err)
-			}
-			_ = vm.guest[dn].vol.RemoveBEK(bek.b)
+		rb.push(undo)
+		cfg.secret, cfg.secretID = name, id
+		if err := w.rekeyVolumes(op, vm, plan.vols, vm.bek, bek, &rb); err != nil {
+			return rb.abort(err)
 		}
-		// The encrypted temp disk is re-keyed with the other volumes.
-		if g := vm.guest[TempDisk]; g != nil && g.vol != nil {
-			if err := g.vol.AddBEK(w.rand, nb.b, kdfIterations); err != nil {
-				return refuseCause(op, "F83", ErrState, "re-keying the temp disk", err)
-			}
-			_ = g.vol.RemoveBEK(bek.b)
-		}
-		cfg = &adeConfig{spec: s, secret: name, secretID: id}
-		bek = nb
+	} else {
+		cfg.secret, cfg.secretID = vm.ade.secret, vm.ade.secretID
+	}
+	cfg.keepTemp = vm.ade != nil && vm.ade.coversTemp(vm.image.OS)
+	// The model changes with the volumes; rb puts it back, except for
+	// volumes formatted by EncryptFormatAll, whose data the format erased.
+	restore := w.saveADEState(vm)
+	var formatted []*diskState
+	rb.push(func() error { restore(); return w.remountFormatted(vm, formatted) })
+	vm.ade, vm.bek, vm.everADE = cfg, bek, true
+	if plan.rekey {
 		for _, dn := range vm.disks() {
 			if w.disks[dn].ade != nil {
 				w.disks[dn].ade = cfg.vol(vm.image.OS)
 			}
 		}
-	} else {
-		cfg = &adeConfig{spec: s, secret: cfg.secret, secretID: cfg.secretID}
 	}
-	if vm.ade != nil && vm.ade.coversTemp(vm.image.OS) {
-		cfg.keepTemp = true
-	}
-	vm.ade, vm.bek, vm.everADE = cfg, bek, true
-	for _, dn := range vm.disks() {
-		d := w.disks[dn]
-		if d.ade != nil || vm.guest[dn] == nil { // already encrypted, or unmounted (F69)
-			continue
-		}
-		if d.os && s.Volumes == VolumeData || !d.os && s.Volumes == VolumeOS {
-			continue
-		}
-		if err := w.encryptDisk(op, vm, d, bek, !d.os && s.EncryptFormatAll); err != nil {
-			return err
+	for _, d := range plan.encrypt {
+		if err := w.encryptDisk(op, vm, d, bek, !d.os && s.EncryptFormatAll, &rb, &formatted); err != nil {
+			return rb.abort(err)
 		}
 	}
-	if vm.temp != nil && cfg.coversTemp(vm.image.OS) && (vm.guest[TempDisk] == nil || vm.guest[TempDisk].vol == nil) {
+	if plan.temp {
 		// The temp disk is reformatted and encrypted (F70): contents lost.
-		vm.temp.Reset()
+		old := vm.temp
 		if err := w.newTemp(vm, bek); err != nil {
-			return refuseCause(op, "F70", ErrState, "temp disk", err)
+			return rb.abort(refuseCause(op, "F70", ErrState, "temp disk", err))
 		}
 		g, err := w.mountTemp(vm, bek)
 		if err != nil {
-			return refuseCause(op, "F70", ErrState, "temp disk", err)
+			return rb.abort(refuseCause(op, "F70", ErrState, "temp disk", err))
 		}
 		vm.guest[TempDisk] = g
+		old.Reset()
 	}
 	w.syncVM(vmName)
 	return nil
 }
 
-// encryptDisk turns a mounted volume into an ADE volume and remounts it.
-func (w *World) encryptDisk(op string, vm *vmState, d *diskState, bek *secretBytes, format bool) error {
-	mode := disk.EncryptInPlace
-	if format {
-		mode = disk.EncryptFormatAll
+// saveADEState records the ADE model of a VM and its disks, the guest's
+// mounts and the temp disk, and returns what restores them.
+func (w *World) saveADEState(vm *vmState) func() {
+	ade, bek, ever := vm.ade, vm.bek, vm.everADE
+	guest := maps.Clone(vm.guest)
+	temp, tmpLed := vm.temp, vm.tmpLed
+	type saved struct {
+		ade   *adeVol
+		ever  bool
+		lost  string
+		files *ledger
 	}
-	v, err := disk.EncryptVolume(vm.guestDevice(d), bek.b, disk.VolumeConfig{Kind: volumeKind(vm.image.OS), Mode: mode, KDFIterations: kdfIterations, Rand: w.rand})
+	disks := map[string]saved{}
+	for _, dn := range vm.disks() {
+		d := w.disks[dn]
+		disks[dn] = saved{d.ade, d.everADE, d.files.lost, d.files}
+	}
+	return func() {
+		vm.ade, vm.bek, vm.everADE = ade, bek, ever
+		vm.guest, vm.temp, vm.tmpLed = guest, temp, tmpLed
+		for dn, s := range disks {
+			d := w.disks[dn]
+			d.ade, d.everADE, d.files = s.ade, s.ever, s.files
+			d.files.lost = s.lost
+		}
+	}
+}
+
+// remountFormatted records, after an undone enable, what the format of
+// EncryptFormatAll volumes left: their earlier data is lost (F71) and the
+// guest mounts the empty plaintext file system that decrypting them in
+// place gave back.
+func (w *World) remountFormatted(vm *vmState, formatted []*diskState) error {
+	var errs []error
+	for _, d := range formatted {
+		if len(d.files.files) > 0 {
+			d.files.lost = "F71"
+		}
+		fs, err := disk.Mount(vm.guestDevice(d))
+		if err != nil {
+			delete(vm.guest, d.name)
+			errs = append(errs, err)
+			continue
+		}
+		vm.guest[d.name] = &gmount{fs: fs}
+	}
+	return errors.Join(errs...)
+}
+
+// rekeyVolumes adds the new BEK to each volume, then removes the old one
+// (F83), pushing the undo of each step onto rb. planADE checked that the
+// old BEK opens every volume, and each has two protectors when the old one
+// is removed, so removal fails only on a device error.
+func (w *World) rekeyVolumes(op string, vm *vmState, vols []string, old, nb *secretBytes, rb *rollback) error {
+	for _, dn := range vols {
+		v := vm.guest[dn].vol
+		if err := v.AddBEK(w.rand, nb.b, kdfIterations); err != nil {
+			return refuseCause(op, "F83", ErrState, "re-keying "+dn, err)
+		}
+		rb.push(func() error { return v.RemoveBEK(nb.b) })
+	}
+	for _, dn := range vols {
+		v := vm.guest[dn].vol
+		if err := v.RemoveBEK(old.b); err != nil {
+			return refuseCause(op, "F83", ErrState, "re-keying "+dn+": removing the old BEK", err)
+		}
+		rb.push(func() error { return v.AddBEK(w.rand, old.b, kdfIterations) })
+	}
+	return nil
+}
+
+// encryptDisk turns a mounted volume into an ADE volume and remounts it,
+// pushing onto rb the in-place decryption that undoes it. vm.ade must be
+// the new configuration.
+func (w *World) encryptDisk(op string, vm *vmState, d *diskState, bek *secretBytes, format bool, rb *rollback, formatted *[]*diskState) error {
+	dev := vm.guestDevice(d)
+	v, err := disk.EncryptVolume(dev, bek.b, adeVolumeConfig(vm, format, w.rand))
 	if err != nil {
 		return refuseCause(op, "F71", ErrState, "encrypting "+d.name, err)
 	}
+	// Decrypting in place restores the data of an in-place encryption; a
+	// formatted volume's data is lost to the format (F71) and it comes
+	// back as a plaintext file system.
+	rb.push(func() error { return decryptInPlace(dev, v) })
 	var fs *disk.FileSystem
 	if format {
+		*formatted = append(*formatted, d)
 		fs, err = formatFS(v)
 		if len(d.files.files) > 0 {
 			d.files.lost = "F71"
@@ -284,11 +495,12 @@ func (w *World) encryptDisk(op string, vm *vmState, d *diskState, bek *secretByt
 }
 
 // storeBEK writes the BEK secret with the F66 tags, wrapped by the KEK if
-// the spec has one, and returns the secret's name and versioned id.
-func (w *World) storeBEK(op string, vm *vmState, s ADESpec, bek *secretBytes) (string, string, error) {
+// the spec has one, and returns the secret's name, its versioned id, and
+// what undoes the store.
+func (w *World) storeBEK(op string, vm *vmState, s ADESpec, bek *secretBytes) (string, string, func() error, error) {
 	var g [16]byte
 	if _, err := io.ReadFull(w.rand, g[:]); err != nil {
-		return "", "", refuseCause(op, "", ErrState, "drawing a secret name", err)
+		return "", "", nil, refuseCause(op, "", ErrState, "drawing a secret name", err)
 	}
 	name := hex.EncodeToString(g[:])
 	tags := map[string]string{"MachineName": vm.spec.Name}
@@ -297,35 +509,49 @@ func (w *World) storeBEK(op string, vm *vmState, s ADESpec, bek *secretBytes) (s
 	} else {
 		tags["LinuxPassPhraseFileName"] = "LinuxPassPhraseFileName"
 	}
+	c, _, err := w.client(adePlatformID, s.Vault)
+	if err != nil {
+		return "", "", nil, err
+	}
 	val := append([]byte(nil), bek.b...)
 	ct := "BEK"
 	if s.KEKID != "" {
 		_, _, kname, kver, _ := vault.ParseID(s.KEKID)
-		kc, _, err := w.client(adePlatformID, s.Vault)
-		if err != nil {
-			return "", "", err
-		}
-		res, err := kc.WrapKey(kname, kver, envelope.RSAOAEP, val)
+		res, err := c.WrapKey(kname, kver, envelope.RSAOAEP, val)
 		clear(val)
 		if err != nil {
-			return "", "", refuseCause(op, "F67", ErrKeyUnavailable, "wrapping the BEK with the KEK", err)
+			return "", "", nil, refuseCause(op, "F67", ErrKeyUnavailable, "wrapping the BEK with the KEK", err)
 		}
 		val = res.Result
 		ct = "Wrapped BEK"
 		tags["DiskEncryptionKeyEncryptionAlgorithm"] = string(envelope.RSAOAEP)
 		tags["DiskEncryptionKeyEncryptionKeyURL"] = s.KEKID
 	}
-	c, _, err := w.client(adePlatformID, s.Vault)
-	if err != nil {
-		return "", "", err
-	}
 	sp, err := c.SetSecret(name, val, vault.SetSecretOptions{ContentType: ct, Tags: tags})
 	clear(val)
 	if err != nil {
-		return "", "", refuseCause(op, "F65", ErrForbidden, "storing the BEK secret", err)
+		return "", "", nil, refuseCause(op, "F65", ErrForbidden, "storing the BEK secret", err)
 	}
-	w.secrets[keyRef(s.Vault, name)] = &secretModel{vault: s.Vault, name: name, lineage: sp.ID, versions: []*keyVer{{id: sp.ID, version: sp.Version, enabled: true}}}
-	return name, sp.ID, nil
+	ref := keyRef(s.Vault, name)
+	sm := &secretModel{vault: s.Vault, name: name, lineage: sp.ID, versions: []*keyVer{{id: sp.ID, version: sp.Version, enabled: true}}}
+	w.secrets[ref] = sm
+	undo := func() error {
+		// Soft-delete is always on (F21): the secret can only be deleted,
+		// then purged unless the vault has purge protection (F27).
+		if _, err := c.DeleteSecret(name); err != nil {
+			return err
+		}
+		sm.deleted, sm.deletedAt = true, w.Now()
+		if w.vaults[s.Vault].spec.PurgeProtection {
+			return nil
+		}
+		if err := c.PurgeDeletedSecret(name); err != nil {
+			return err
+		}
+		delete(w.secrets, ref) // no data ever needed it
+		return nil
+	}
+	return name, sp.ID, undo, nil
 }
 
 // checkADE applies the refusals of ADE enable.
@@ -393,7 +619,7 @@ func (w *World) checkADE(op string, vm *vmState, s ADESpec) error {
 		if vn != s.Vault {
 			return refuse(op, "F67", ErrInvalid, "the KEK must be in the BEK's vault in this simulation")
 		}
-		km, _, err := w.lookupKeyID(op, s.KEKID)
+		km, kv, err := w.lookupKeyID(op, s.KEKID)
 		if err != nil {
 			return err
 		}
@@ -402,6 +628,17 @@ func (w *World) checkADE(op string, vm *vmState, s ADESpec) error {
 		}
 		if im.OS == Windows && km.bits == 2048 && (im.Version == "2022" || im.Version == "11") {
 			return refuse(op, "F67", ErrUnsupportedKey, "BitLocker on Windows Server 2022 and Windows 11 does not work with RSA 2048 KEKs")
+		}
+		// The platform wraps the BEK with the KEK (F65): a version that
+		// cannot wrap is refused here, before anything is written, with
+		// the vault's sentinel as cause (F10, F11, F23).
+		switch {
+		case km.deleted || w.keyGone(km):
+			return refuseCause(op, "F67", ErrKeyUnavailable, "the KEK is soft-deleted or purged", vault.ErrNotFound)
+		case !kv.enabled:
+			return refuseCause(op, "F67", ErrKeyUnavailable, "the KEK is disabled", vault.ErrDisabled)
+		case kv.exp != nil && !w.Now().Before(*kv.exp):
+			return refuseCause(op, "F67", ErrKeyUnavailable, "the KEK is expired", vault.ErrExpired)
 		}
 	}
 	return nil
@@ -435,6 +672,14 @@ func (w *World) hostKey(vm *vmState, pmk *envelope.AESKEK) (*envelope.DEK, error
 // VM with encryption at host. The BEK secret stays in the vault. When no
 // volume is left encrypted the VM no longer needs its BEK at boot; a temp
 // disk ADE covered is reformatted without it (F70).
+//
+// DisableADE is all or nothing: its refusals come before any change, and
+// the model (the disks' ADE records, the VM's ADE state and mounts) changes
+// only once every volume is decrypted. Should a device fail midway, the
+// volumes already decrypted are encrypted again in place with the same BEK
+// (under a new volume key, which nothing outside the volume sees); a
+// device error inside one volume's decryption leaves that volume partly
+// decrypted, which no undo can repair.
 func (w *World) DisableADE(vmName string, vols VolumeType) error {
 	const op = "DisableADE"
 	vm, err := w.vm(op, vmName)
@@ -460,45 +705,81 @@ func (w *World) DisableADE(vmName string, vols VolumeType) error {
 	case vm.image.OS == Windows && vols == VolumeOS && dataEnc:
 		return refuse(op, "F69", ErrNotSupported, "Windows cannot keep data volumes encrypted without the OS volume")
 	}
+	// The volumes are decrypted first and the model changes after: a
+	// device failure midway re-encrypts the volumes already decrypted
+	// (under a new volume key, with the same BEK) and changes nothing else.
+	var rb rollback
+	mounts := map[string]*gmount{}
+	var done []string
 	for _, dn := range vm.disks() {
 		d, g := w.disks[dn], vm.guest[dn]
 		if d.ade == nil || g == nil || g.vol == nil || d.os && vols == VolumeData || !d.os && vols == VolumeOS {
 			continue
 		}
-		if err := decryptInPlace(vm.guestDevice(d), g.vol); err != nil {
-			return refuseCause(op, "F77", ErrKeyUnavailable, "decrypting "+dn, err)
+		dev := vm.guestDevice(d)
+		if err := decryptInPlace(dev, g.vol); err != nil {
+			return rb.abort(refuseCause(op, "F77", ErrKeyUnavailable, "decrypting "+dn, err))
 		}
-		fs, err := disk.Mount(vm.guestDevice(d))
+		rb.push(func() error {
+			v, err := disk.EncryptVolume(dev, vm.bek.b, adeVolumeConfig(vm, false, w.rand))
+			if err != nil {
+				return err
+			}
+			fs, err := disk.Mount(v)
+			if err != nil {
+				return err
+			}
+			vm.guest[dn] = &gmount{vol: v, fs: fs}
+			return nil
+		})
+		fs, err := disk.Mount(dev)
 		if err != nil {
-			return refuseCause(op, "F77", ErrState, "remounting "+dn, err)
+			return rb.abort(refuseCause(op, "F77", ErrState, "remounting "+dn, err))
 		}
-		d.ade = nil
-		vm.guest[dn] = &gmount{fs: fs}
+		mounts[dn] = &gmount{fs: fs}
+		done = append(done, dn)
 	}
 	left := false
 	for _, dn := range vm.disks() {
-		left = left || w.disks[dn].ade != nil
+		left = left || w.disks[dn].ade != nil && indexOf(done, dn) < 0
+	}
+	next := vm.ade
+	if left && vm.image.OS == Windows && vols == VolumeData {
+		c := *vm.ade
+		c.spec.Volumes, c.keepTemp = VolumeOS, false
+		next = &c
+	} else if !left {
+		next = nil
 	}
 	coveredTemp := vm.temp != nil && vm.ade.coversTemp(vm.image.OS)
-	if left {
-		if vm.image.OS == Windows && vols == VolumeData {
-			c := *vm.ade
-			c.spec.Volumes, c.keepTemp = VolumeOS, false
-			vm.ade = &c
+	var temp *gmount
+	old, oldLed, oldADE := vm.temp, vm.tmpLed, vm.ade
+	if coveredTemp && (next == nil || !next.coversTemp(vm.image.OS)) {
+		// The temp disk is reformatted without ADE (F70); newTemp and
+		// mountTemp read vm.ade.
+		vm.ade = next
+		err := w.newTemp(vm, nil)
+		if err == nil {
+			temp, err = w.mountTemp(vm, nil)
 		}
-	} else {
-		vm.ade, vm.bek = nil, nil
-	}
-	if coveredTemp && (vm.ade == nil || !vm.ade.coversTemp(vm.image.OS)) {
-		vm.temp.Reset()
-		if err := w.newTemp(vm, nil); err != nil {
-			return refuseCause(op, "F70", ErrState, "temp disk", err)
-		}
-		g, err := w.mountTemp(vm, nil)
+		vm.ade = oldADE
 		if err != nil {
-			return refuseCause(op, "F70", ErrState, "temp disk", err)
+			vm.temp, vm.tmpLed = old, oldLed
+			return rb.abort(refuseCause(op, "F70", ErrState, "temp disk", err))
 		}
-		vm.guest[TempDisk] = g
+		old.Reset()
+	}
+	// Nothing fails past this point.
+	for _, dn := range done {
+		w.disks[dn].ade = nil
+		vm.guest[dn] = mounts[dn]
+	}
+	vm.ade = next
+	if next == nil {
+		vm.bek = nil
+	}
+	if temp != nil {
+		vm.guest[TempDisk] = temp
 	}
 	w.syncVM(vmName)
 	return nil

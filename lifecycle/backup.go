@@ -215,7 +215,7 @@ func (w *World) RestoreVM(rpName string, s RestoreSpec) error {
 		}
 	}
 	if s.KeyVault != "" {
-		if err := w.ensureADEPlatform(s.KeyVault); err != nil {
+		if _, err := w.ensureADEPlatform(s.KeyVault); err != nil {
 			return err
 		}
 	}

@@ -219,7 +219,7 @@ func (w *World) copyADEKeys(op, who string, vm *vmState, targetVault string) (*a
 		}
 		w.secrets[ref] = &secretModel{vault: targetVault, name: src.secret, lineage: sp.ID, versions: []*keyVer{{id: sp.ID, version: sp.Version, enabled: true}}}
 	}
-	if err := w.ensureADEPlatform(targetVault); err != nil {
+	if _, err := w.ensureADEPlatform(targetVault); err != nil {
 		return nil, err
 	}
 	return &adeConfig{spec: spec, secret: src.secret, secretID: sp.ID}, nil
