@@ -240,6 +240,11 @@ func (w *World) planADE(op string, vm *vmState, s ADESpec) (*adePlan, error) {
 	if p.rekey && vm.bek != nil {
 		for _, dn := range append(vm.disks(), TempDisk) {
 			g := vm.guest[dn]
+			if dn != TempDisk && w.disks[dn].ade != nil && g == nil {
+				// The guest adds the new BEK only to the volumes it has
+				// open; an unmounted one would be left unable to open.
+				return nil, refuse(op, "F69", ErrState, "re-keying: the ADE volume on "+dn+" is not mounted: mount it first")
+			}
 			if g == nil || g.vol == nil || dn != TempDisk && w.disks[dn].ade == nil {
 				continue
 			}
@@ -292,9 +297,12 @@ func adeVolumeConfig(vm *vmState, format bool, r io.Reader) disk.VolumeConfig {
 // BEK, stores it as a secret (wrapped by the KEK if given) with the tags of
 // F66, and encrypts the mounted volumes the spec covers (F69): in place, or
 // for Linux data volumes with EncryptFormatAll by formatting (F71). Volumes
-// already encrypted are never re-encrypted or formatted. It refuses what the
-// cloud refuses, naming the fact: F41, F53, F58, F64, F67, F68, F69, F71,
-// F72, F73, F74, F75, F83.
+// already encrypted are never re-encrypted or formatted. Running it again
+// with another vault or KEK re-keys (F83): a new BEK replaces the old one
+// on every open ADE volume, so an ADE volume that is attached but not
+// mounted refuses the re-key (F69; a simulation rule: the guest could not
+// add the new BEK to it). It refuses what the cloud refuses, naming the
+// fact: F41, F53, F58, F64, F67, F68, F69, F71, F72, F73, F74, F75, F83.
 //
 // EnableADE is all or nothing. Every refusal (the rules above, a KEK that
 // is disabled, expired or deleted, a volume without room for its header,

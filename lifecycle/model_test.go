@@ -137,12 +137,15 @@ type mVM struct {
 }
 
 type mADE struct {
-	vault   string
-	kek     string // key name, "" for BEK only
-	kekVer  int
-	vols    lifecycle.VolumeType
-	efa     bool
-	secret  string // versioned secret id (from BEKSecretID)
+	vault  string
+	kek    string // key name, "" for BEK only
+	kekVer int
+	vols   lifecycle.VolumeType
+	efa    bool
+	secret string // versioned secret id (from BEKSecretID)
+	// kekID is the KEKID the VM's ADE was enabled with ("" for BEK only),
+	// or "?" when the model does not know it (after a failover).
+	kekID   string
 	secName string
 	// keepTemp: an earlier EnableADE covered the temp disk; it stays
 	// covered (the world's adeConfig.keepTemp, F70).

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/atrest-sim/atrest/lifecycle"
 )
@@ -145,6 +146,40 @@ func TestKnown2CacheRecordAfterEncryptFormatAll(t *testing.T) {
 				t.Fatalf("%s readable=%v, want %v", k, got[k], c.wantReadable)
 			}
 		})
+	}
+}
+
+// TestKnown3RotationPickupAfterExpiry is KNOWN-3, found by T11 in the
+// "rotation" focus profile: a key version expired, the key was rotated, and
+// the disk encryption set's pickup (F50) could not re-wrap the disks because
+// the disk layer's expiry rule (F47) refused to unwrap with the expired
+// version; the disks stayed on it, unusable, while the symbolic verdict
+// (rightly) followed the DES to the new version. The pickup re-wraps
+// through Key Vault, which still unwraps with an expired version (F10).
+// Shrunk: CreateVault kv0 (purge protection); CreateKey k0; CreateDES des0
+// (k0 versionless, auto-rotate); CreateVM vm3; CreateDisk d2 on des0,
+// AttachDisk, Mount; SetKeyExpiry k0/v1 now; RotateKey k0; Advance 92d.
+func TestKnown3RotationPickupAfterExpiry(t *testing.T) {
+	w := regressWorld(t, 0)
+	mustOK(t, w.CreateVault(lifecycle.VaultSpec{Name: "kv0", Subscription: sub1, Region: "westeurope", RetentionDays: 7, PurgeProtection: true, EnabledForDiskEncryption: true}))
+	v1, err := w.CreateKey(admin, "kv0", "k0", lifecycle.KeySpec{Type: "RSA", Size: 2048})
+	mustOK(t, err)
+	mustOK(t, w.CreateDES(lifecycle.DESSpec{Name: "des0", Subscription: sub1, Region: "westeurope", KeyID: "https://kv0.vault.azure.net/keys/k0", AutoRotate: true}))
+	mustOK(t, w.CreateVM(lifecycle.VMSpec{Name: "vm3", Subscription: sub1, Region: "westeurope", Image: "MicrosoftWindowsServer:2019-datacenter", Size: "Standard_B2s", EncryptionAtHost: true}))
+	mustOK(t, w.CreateDisk(lifecycle.DiskSpec{Name: "d2", Subscription: sub1, Region: "westeurope", SizeMiB: 16, DES: "des0"}))
+	mustOK(t, w.AttachDisk("vm3", "d2"))
+	mustOK(t, w.Mount("vm3", "d2"))
+	mustOK(t, w.WriteFile("vm3", "d2", "/m/1.txt", []byte("ATREST-MARKER-00001-plaintext-at-rest")))
+	mustOK(t, w.SetKeyExpiry(admin, v1, w.Now()))
+	_, err = w.RotateKey(admin, "kv0", "k0")
+	mustOK(t, err)
+	w.Advance(92 * 24 * time.Hour)
+	got := agree(t, w, "after the pickup")
+	d2 := lifecycle.Artifact{Kind: lifecycle.DiskArtifact, Name: "d2"}
+	for _, v := range []lifecycle.Vantage{{Kind: lifecycle.RolePrincipal, Principal: alice}, {Kind: lifecycle.GuestOS, VM: "vm3"}} {
+		if k := v.String() + " -> " + d2.String(); !got[k] {
+			t.Errorf("%s: not readable after the rotation pickup", k)
+		}
 	}
 }
 

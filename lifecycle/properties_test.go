@@ -1078,6 +1078,18 @@ func (h *harness) actEnableADE(t *rapid.T) {
 			p.might(lifecycle.ErrNotFound, "")
 		}
 	}
+	if prev := vm.ade; prev != nil && (prev.vault != v || prev.kekID != s.KEKID) {
+		// A re-key (F83) needs every ADE volume open (F69).
+		for _, dn := range vm.disks() {
+			if m.disks[dn].ade && !vm.mounted[dn] {
+				if prev.kekID == "?" {
+					p.might(lifecycle.ErrState, "F69")
+				} else {
+					p.no(lifecycle.ErrState, "F69")
+				}
+			}
+		}
+	}
 	if !m.vmPristine(vm) {
 		p.might(lifecycle.ErrState, "")
 		p.might(lifecycle.ErrKeyUnavailable, "")
@@ -1086,7 +1098,7 @@ func (h *harness) actEnableADE(t *rapid.T) {
 	if !h.do(fmt.Sprintf("w.EnableADE(%q, %#v)", vmn, s), p, func() error { return h.w.EnableADE(vmn, s) }) {
 		return
 	}
-	a := &mADE{vault: v, vols: vols, efa: efa}
+	a := &mADE{vault: v, vols: vols, efa: efa, kekID: s.KEKID}
 	if kek != nil {
 		a.kek, a.kekVer = kek.name, len(kek.enabled)-1
 	}
@@ -1454,7 +1466,7 @@ func (h *harness) actRestoreVM(t *rapid.T) {
 		c := *rp.vm.ade
 		if kv != "" {
 			moved = func(id string) string { return strings.Replace(id, "https://"+c.vault+".", "https://"+kv+".", 1) }
-			c.vault, c.secret = kv, moved(c.secret)
+			c.vault, c.secret, c.kekID = kv, moved(c.secret), moved(c.kekID)
 		}
 		vm.ade = &c
 		vm.tempCoveredADE = c.coversTemp(vm.image.OS)
@@ -1588,6 +1600,7 @@ func (h *harness) actFailover(t *rapid.T) {
 	if src.ade != nil {
 		c := *src.ade
 		c.secret = "" // the target vault's copy
+		c.kekID = "?" // the target vault's KEK
 		vm.ade = &c
 		vm.tempCoveredADE = c.coversTemp(vm.image.OS)
 	}

@@ -58,9 +58,11 @@ func (k *desKEK) Wrap(dek *envelope.DEK) (*envelope.Wrapped, error) { return k.i
 func (k *desKEK) String() string                                    { return "desKEK(" + k.d.spec.Name + ")" }
 func (k *desKEK) GoString() string                                  { return k.String() }
 
-// Unwrap refuses an expired key version before asking the vault.
+// Unwrap refuses an expired key version before asking the vault, except
+// during a rotation pickup: the platform re-wraps through Key Vault, which
+// still unwraps with expired versions (F10, F50).
 func (k *desKEK) Unwrap(wr *envelope.Wrapped) (*envelope.DEK, error) {
-	if k.w.opts.ExpiredCMKUnusable && wr != nil {
+	if k.w.opts.ExpiredCMKUnusable && !k.w.pickup && wr != nil {
 		if _, kv, err := k.w.lookupKeyID("Unwrap", wr.KeyID); err == nil && kv.exp != nil && !k.w.Now().Before(*kv.exp) {
 			return nil, refuse("Unwrap", "F47", ErrKeyUnavailable, "the customer key version is expired; the disk layer treats it as unusable")
 		}
@@ -193,6 +195,8 @@ func (w *World) scheduleRotationPickup(vaultName, keyName string) {
 func (w *World) rewrapDES(desName string) int {
 	d := w.des[desName]
 	n := 0
+	w.pickup = true
+	defer func() { w.pickup = false }()
 	for _, dn := range w.disksOfDES(desName) {
 		if w.faulty(faultPickupReencrypts) { // mutation hook (faults.go)
 			w.faultReencrypt(w.disks[dn])

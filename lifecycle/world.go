@@ -62,6 +62,10 @@ type World struct {
 	devVer  map[any]devStamp
 	memo    map[memoKey]bool
 	memoOff bool
+	// pickup is set while a disk encryption set re-wraps its DEKs with a
+	// rotated key (rewrapDES): Key Vault's rules apply then, not the disk
+	// layer's expiry rule (F10, F50).
+	pickup bool
 	// memoMAC keys the digests in memo keys, so that they fingerprint
 	// neither BEKs nor file contents to anyone without it (memo.go).
 	memoMAC *[32]byte
