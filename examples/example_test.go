@@ -23,13 +23,14 @@ func ExampleQ01DefaultEncryption() {
 	show(examples.Q01DefaultEncryption(1))
 	// Output:
 	// Q1. Is data on managed disks encrypted at rest by default, and can that be turned off?
-	// A: yes: a disk created with no settings has SSE-PMK (raw media not readable, its VM reads it: yes); can it be turned off: no: the only setting without a customer key (allowed) leaves SSE-PMK, raw media not readable, VM reads: yes
+	// A: yes: a disk created with no settings has SSE-PMK (raw media not readable, its VM reads it: yes); can it be turned off: no: asking for no customer key is allowed and a no-op (SSE-PMK before, SSE-PMK after), raw media not readable, VM reads: yes
 	//   - raw media of a new disk with default settings: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - the VM reading it: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
-	//   - SetDiskEncryption(vm1-data, no customer key), the closest to 'off': allowed
-	//   - raw media afterwards: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
+	//   - SetDiskEncryption(vm1-data, no disk encryption set): asking for no customer key: allowed
+	//   - raw media of vm1-data afterwards: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - the VM reading it afterwards: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   facts: F43 F44
+	//   missing: a request for a disk without SSE: lifecycle's disk API has no encryption setting that could ask for 'none' (DiskSpec and VMSpec name only a disk encryption set), so no refusal of 'off' can be shown
 }
 
 // Question 2, computed with seed 1.
@@ -88,7 +89,7 @@ func ExampleQ06OptOut() {
 	show(examples.Q06OptOut(1))
 	// Output:
 	// Q6. Can I opt out of ADE? Can I disable SSE?
-	// A: opt out of ADE: yes (a VM created without it: SSE-PMK > files; with it: SSE-PMK > ADE dm-crypt > files); disable it later: partly (Linux data volume allowed, data readable, layers SSE-PMK > files; Linux with an encrypted OS volume refused (F77: not supported); Windows allowed); a customer key on the formerly ADE disk afterwards: refused (F53: encryption types exclude each other); disable SSE: no: 'off' is allowed and leaves SSE-PMK, raw media not readable
+	// A: opt out of ADE: yes (a VM created without it: SSE-PMK > files; with it: SSE-PMK > ADE dm-crypt > files); disable it later: partly (Linux data volume allowed, data readable, layers SSE-PMK > files; Linux with an encrypted OS volume refused (F77: not supported); Windows allowed); a customer key on the formerly ADE disk afterwards: refused (F53: encryption types exclude each other); disable SSE: no: asking for no customer key is allowed and a no-op (SSE-PMK before, SSE-PMK after), raw media not readable
 	//   - a VM created without ADE: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - disabling ADE on the data volume of a Linux VM whose OS volume is encrypted: refused (F77: not supported) by DisableADE: Linux supports disabling ADE only while the OS volume is not encrypted
 	//   - a Linux VM with ADE on its data volume: guest OS of lnxdata -> disk lnxdata-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
@@ -96,9 +97,11 @@ func ExampleQ06OptOut() {
 	//   - after disabling: guest OS of lnxdata -> disk lnxdata-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - disabling ADE on all volumes of a Windows VM: allowed
 	//   - moving the formerly ADE disk to a customer key: refused (F53: encryption types exclude each other) by SetDiskEncryption: disks currently or previously encrypted with ADE cannot use customer-managed keys
-	//   - switching SSE off on vm1-data: allowed
-	//   - raw media after switching SSE off: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
+	//   - raw media of vm1-data: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
+	//   - SetDiskEncryption(vm1-data, no disk encryption set): asking for no customer key: allowed
+	//   - raw media of vm1-data afterwards: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   facts: F43 F44 F53 F63 F65 F77 F82 F84
+	//   missing: a request for a disk without SSE: lifecycle's disk API has no encryption setting that could ask for 'none' (DiskSpec and VMSpec name only a disk encryption set), so no refusal of 'off' can be shown
 }
 
 // Question 7, computed with seed 1.

@@ -46,7 +46,7 @@ func TestVerdictWord(t *testing.T) {
 		in   []bool
 		want string
 	}{
-		{nil, "no"},
+		{nil, "n/a"},
 		{[]bool{true}, "yes"},
 		{[]bool{false, false}, "no"},
 		{[]bool{true, false, true}, "partly"},
