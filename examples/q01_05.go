@@ -3,10 +3,13 @@ package examples
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/atrest-sim/atrest/lifecycle"
+	"github.com/atrest-sim/atrest/vault"
 )
 
 // sseLayer returns the name of the SSE layer of a verdict, or "no SSE".
@@ -113,23 +116,26 @@ func (s *scenario) noCustomerKey(d string, before lifecycle.Verdict) noCMKOutcom
 }
 
 // Q02OwnKey encrypts one VM's disks with a customer key through a disk
-// encryption set and another VM with ADE and a KEK, and counts the Key
-// Vault operations of provisioning and of writing data afterwards.
+// encryption set and another VM with ADE and a KEK, reads which keys the
+// data's layers need from the verdicts, and counts from the audit log what
+// the customer key and the KEK were called for, at provisioning and while
+// writing data afterwards.
 func Q02OwnKey(seed uint64) (Answer, error) {
 	s := newScenario(seed)
 	s.withCMK()
 	s.withKEK()
-	m := s.auditMark()
+	start := s.auditMark()
+	m := start
 	s.vm("vm1", ubuntu, d2v3, "des1")
 	cmkOps, cmkBy := s.kvOps(m)
-	s.note("Key Vault operations to create a VM with 2 CMK disks: %d (%s)", cmkOps, opsText(cmkBy))
+	s.note("Key Vault operations to create a VM with %d CMK disks: %d (%s)", len(s.disks["vm1"]), cmkOps, opsText(cmkBy))
 	sse := s.verdict("SSE with a customer key", guest("vm1"), diskA("vm1-data"))
 
 	s.vm("vm2", ubuntu, d2v3, "")
 	m = s.auditMark()
 	s.ade("vm2", true)
 	adeOps, adeBy := s.kvOps(m)
-	s.note("Key Vault operations to enable ADE with a KEK on 2 volumes: %d (%s)", adeOps, opsText(adeBy))
+	s.note("Key Vault operations to enable ADE with a KEK on %d volumes: %d (%s)", len(s.disks["vm2"]), adeOps, opsText(adeBy))
 	ade := s.verdict("ADE with a KEK", guest("vm2"), diskA("vm2-data"))
 
 	const files = 64
@@ -142,13 +148,88 @@ func Q02OwnKey(seed uint64) (Answer, error) {
 	}
 	dataOps, _ := s.kvOps(m)
 	s.note("Key Vault operations while writing %d files of 16 KiB to each VM: %d", files, dataOps)
+
+	// The key chain: which keys the data's layers need (the verdicts), and
+	// what the customer key and the KEK were called for (the audit log).
+	kekBase := s.kek[:strings.LastIndex(s.kek, "/")+1]
+	cmkUse := s.keyOps(start, s.cmk+"/")
+	kekUse := s.keyOps(start, kekBase)
+	s.note("the customer key was called for: %s; the KEK for: %s", opsText(cmkUse), opsText(kekUse))
+	s.note("keys of the data's layers: SSE with a customer key: %s; ADE with a KEK: %s", layerKeys(sse), layerKeys(ade))
+	direct := layerKeyIs(sse, s.cmk) || layerKeyIs(ade, kekBase)
+	wraps := onlyWraps(cmkUse) && onlyWraps(kekUse)
 	s.fact("F44", "F45", "F65")
 	s.diagram.add("SSE with a customer key", sse, s.cmk)
 	s.diagram.add("ADE with a KEK", ade, "")
 	own := sse.Readable && hasLayer(sse, "SSE-CMK") && ade.Readable && hasLayer(ade, "ADE")
-	return s.finish(2, fmt.Sprintf("%s: SSE with a customer key (%s, VM reads: %s) and ADE with a KEK (%s, VM reads: %s); does the key encrypt the data: %s: the keys are used at setup (%d and %d Key Vault operations), and writing %d files used them %d times",
+	among := "not the customer key or the KEK"
+	if direct {
+		among = "among them the customer key or the KEK"
+	}
+	wrapWord := "only wrap and unwrap keys"
+	if !wraps {
+		wrapWord = "are called for more than wrapping keys"
+	}
+	return s.finish(2, fmt.Sprintf("%s: SSE with a customer key (%s, VM reads: %s) and ADE with a KEK (%s, VM reads: %s); does the key encrypt the data: %s: the data's layers need SSE: %s; ADE: %s; %s, which %s (customer key: %s; KEK: %s); writing %d files called Key Vault %d times",
 		yesNo(own), layers(sse), yesNo(sse.Readable), layers(ade), yesNo(ade.Readable),
-		yesNo(dataOps > 0), cmkOps, adeOps, 2*files, dataOps))
+		yesNo(direct || !wraps), layerKeys(sse), layerKeys(ade), among, wrapWord, opsText(cmkUse), opsText(kekUse), 2*files, dataOps))
+}
+
+// keyOps counts, by operation, the Key Vault calls since mark on the key
+// versions whose ids start with prefix, made by callers other than the
+// service itself.
+func (s *scenario) keyOps(mark int, prefix string) []opCount {
+	if !s.ok() {
+		return nil
+	}
+	m := map[string]int{}
+	for _, e := range s.w.Vaults().AuditSince(mark) {
+		if e.Caller.ID != vault.SystemID && strings.HasPrefix(e.ObjectID, prefix) {
+			m[e.Operation]++
+		}
+	}
+	out := make([]opCount, 0, len(m))
+	for _, o := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, opCount{o, m[o]})
+	}
+	return out
+}
+
+// onlyWraps reports whether every operation counted wraps or unwraps a
+// key.
+func onlyWraps(ops []opCount) bool {
+	for _, o := range ops {
+		if o.Op != "WrapKey" && o.Op != "UnwrapKey" {
+			return false
+		}
+	}
+	return true
+}
+
+// layerKeys names the keys a verdict's encryption layers need, in layer
+// order: "SSE DEKs", "SSE DEKs, volume key".
+func layerKeys(v lifecycle.Verdict) string {
+	var ks []string
+	for _, l := range v.Layers {
+		if l.Key != "" && !slices.Contains(ks, l.Key) {
+			ks = append(ks, shortID(l.Key))
+		}
+	}
+	if len(ks) == 0 {
+		return "no key"
+	}
+	return strings.Join(ks, ", ")
+}
+
+// layerKeyIs reports whether a layer of the verdict needs a key whose name
+// contains id: the customer key or the KEK itself encrypting data.
+func layerKeyIs(v lifecycle.Verdict, id string) bool {
+	for _, l := range v.Layers {
+		if id != "" && strings.Contains(l.Key, id) {
+			return true
+		}
+	}
+	return false
 }
 
 // Q03SSEPlatformKeyVHD downloads a platform-key disk as a VHD, copies it
