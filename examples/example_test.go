@@ -155,13 +155,14 @@ func ExampleQ09KeyDeleted() {
 	show(examples.Q09KeyDeleted(1))
 	// Output:
 	// Q9. What happens if my key is deleted? Soft-deleted and recovered; purged with purge protection on; purged without it; purged but a key backup exists.
-	// A: soft-deleted: the VM is stopped an hour later and its disk not readable; after recovery the disk is readable and start allowed; with purge protection the purge is refused (F27: forbidden); without it (ADE vault only: a DES on such a vault is refused (F32: key vault not configured for this use)) the purge is allowed, then the disk is not readable and the VM start refused (F114: data unrecoverable); purged with a key backup: start refused (F82: boot failure: cannot unlock encrypted volume), restore allowed, then start allowed and the data is readable
+	// A: soft-deleted: the VM is stopped an hour later and its disk not readable; after recovery the disk is readable and start allowed; with purge protection the purge is refused (F27: forbidden); without it (such a vault accepts ADE: a DES on it is refused (F32: key vault not configured for this use), ADE with a KEK on it allowed) the purge of the ADE KEK is allowed, then the disk is not readable and the VM start refused (F114: data unrecoverable); purged with a key backup: start refused (F82: boot failure: cannot unlock encrypted volume), restore allowed, then start allowed and the data is readable
 	//   - VM 61 minutes after its customer key was soft-deleted: stopped (customer key unavailable (F47))
 	//   - CMK soft-deleted: guest OS of vm1 -> disk vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-CMK [removed by the host] > files; key SSE DEKs: not obtainable (soft-deleted or purged (F23))
 	//   - purging it with purge protection on: refused (F27: forbidden) by PurgeKey: vault refused
 	//   - CMK recovered: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (unwrapped through the disk encryption set's identity)
 	//   - starting the VM after recovery: allowed
 	//   - a disk encryption set on a vault without purge protection: refused (F32: key vault not configured for this use) by CreateDES: vault kv3 lacks purge protection
+	//   - ADE with a KEK on a vault without purge protection: allowed
 	//   - purging the ADE KEK without purge protection: allowed
 	//   - ADE KEK purged: guest OS of vm2 -> disk vm2-data: not readable (cannot obtain KEK kv3/keys/kek3/9d024bae); layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (platform key held by the storage service); key BEK secret kv3/secrets/fc928ac8812b65af3763ddbbc067392e/26777e23 obtainable (read by the platform); key KEK kv3/keys/kek3/9d024bae not obtainable (purged, with no copy in any vault, backup or recovery point: the data is unrecoverable (F114))
 	//   - starting the VM after the purge: refused (F114: data unrecoverable) by Start: the ADE volumes of vm2: every copy of its key is purged
@@ -236,7 +237,7 @@ func ExampleQ13FileRestore() {
 	show(examples.Q13FileRestore(1))
 	// Output:
 	// Q13. With ADE, can I back up individual folders? Can I restore a single file?
-	// A: no: folder-level backup: no (the recovery point holds vm1-osdisk, vm1-data of the VM's vm1-osdisk, vm1-data, temp, guest-encrypted: yes; the restored /data has what the source's had: customers.csv, reports); single-file restore: no (refused (F93: not supported)); restoring the whole VM gives the file back intact: yes
+	// A: a backup holds whole disks: vm1-osdisk, vm1-data, not the temp disk (guest-encrypted: yes; /data of a VM restored from it: customers.csv, reports, the same as the source's: yes); single-file restore: refused (F93: not supported); restoring the whole VM gives the file back intact: yes
 	//   - the VM's disks: vm1-osdisk, vm1-data, temp; the recovery point holds: vm1-osdisk, vm1-data
 	//   - the recovery point's OS disk: backup operator -> recovery point rp1/vm1-osdisk: not readable (cannot obtain BEK); layers: SSE-PMK [removed by the storage service] > ADE dm-crypt > files; key SSE DEKs: obtainable (platform key held by the storage service); key BEK: not obtainable (the backup operator has no access to the BEK's key vault)
 	//   - the recovery point's data disk: backup operator -> recovery point rp1/vm1-data: not readable (cannot obtain BEK); layers: SSE-PMK [removed by the storage service] > ADE dm-crypt > files; key SSE DEKs: obtainable (platform key held by the storage service); key BEK: not obtainable (the backup operator has no access to the BEK's key vault)
@@ -245,6 +246,7 @@ func ExampleQ13FileRestore() {
 	//   - reading /data/reports/q1.txt in the restored VM: "quarterly report"
 	//   - the restored VM's data disk: guest OS of vm1r -> disk vm1r-vm1-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
 	//   facts: F43 F63 F65 F82 F86 F89 F91 F93 F106
+	//   missing: a folder-level backup request: lifecycle's BackupVM backs up a VM's managed disks and takes no selection of folders
 }
 
 // Question 14, computed with seed 1.
@@ -274,7 +276,7 @@ func ExampleQ15TempDisk() {
 	show(examples.Q15TempDisk(1))
 	// Output:
 	// Q15. Is the temp disk encrypted with SSE alone, with encryption at host, with ADE?
-	// A: SSE alone: no (an insider reads it: yes; v5 and newer sizes: yes); encryption at host: yes; ADE: Windows with VolumeType All yes, Linux no, Linux with EncryptFormatAll yes
+	// A: SSE alone: no (an insider reads it: yes; on a v5 size, Standard_D2ds_v5: yes); encryption at host: yes; ADE: Windows with VolumeType All yes, Linux no, Linux with EncryptFormatAll yes
 	//   - SSE only (v3 size), insider: storage insider -> temp disk vm1: readable; layers: temp disk (host-local, not covered by SSE) > files
 	//   - SSE only (v5 size), insider: storage insider -> temp disk vm2: not readable (cannot obtain host key); layers: temp disk (host-local, not covered by SSE) > encryption at host > files; key host key: not obtainable (the host encrypts the temp disk with a platform-held key)
 	//   - encryption at host, insider: storage insider -> temp disk vm3: not readable (cannot obtain host key); layers: temp disk (host-local, not covered by SSE) > encryption at host > files; key host key: not obtainable (the host encrypts the temp disk with a platform-held key)
@@ -296,10 +298,10 @@ func ExampleQ16ADERestoreElsewhere() {
 	show(examples.Q16ADERestoreElsewhere(1))
 	// Output:
 	// Q16. Can an ADE-encrypted VM be restored into another region or subscription?
-	// A: partly: region northeurope (paired): allowed, the restored VM readable (under the ADE FAQs' reading refused (F91: not supported)); eastus (not the pair): refused (F87: region mismatch); subscription dev: refused (F91: subscription mismatch)
+	// A: partly: region northeurope (paired): allowed, the restored VM readable (under the ADE FAQs' reading refused (F91: not supported)); eastus (geography United States, paired with westus; not westeurope's pair, which is northeurope): refused (F87: region mismatch); subscription dev: refused (F91: subscription mismatch)
 	//   - restoring into the paired region northeurope: allowed
 	//   - the VM restored in northeurope: guest OS of vm1-paired -> disk vm1-paired-vm1-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
-	//   - restoring into eastus (not the pair): refused (F87: region mismatch) by RestoreVM: cross-region restore goes to the paired region northeurope
+	//   - restoring into eastus (geography United States, paired with westus; not westeurope's pair, which is northeurope): refused (F87: region mismatch) by RestoreVM: cross-region restore goes to the paired region northeurope
 	//   - restoring into subscription dev: refused (F91: subscription mismatch) by RestoreVM: encrypted VMs restore only into the same subscription
 	//   - with Options.ADECrossRegionRestore=false (the ADE FAQs' reading), restoring into northeurope: refused (F91: not supported)
 	//   facts: F63 F65 F82 F87 F91

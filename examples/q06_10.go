@@ -218,7 +218,7 @@ func Q09KeyDeleted(seed uint64) (Answer, error) {
 	rec := s.verdict("CMK recovered", guest("vm1"), diskA("vm1-data"))
 	start := s.try("starting the VM after recovery", s.w.Start("vm1"))
 
-	// A vault without purge protection: a DES refuses it; ADE accepts it.
+	// A vault without purge protection: a DES and ADE are each tried on it.
 	s.do("CreateVault kv3", s.w.CreateVault(lifecycle.VaultSpec{Name: "kv3", Subscription: sub, Region: region, RetentionDays: 7, EnabledForDiskEncryption: true}))
 	var kek3 string
 	if s.ok() {
@@ -228,12 +228,25 @@ func Q09KeyDeleted(seed uint64) (Answer, error) {
 	}
 	desNoPP := s.try("a disk encryption set on a vault without purge protection", s.w.CreateDES(lifecycle.DESSpec{Name: "des3", Subscription: sub, Region: region, KeyID: kek3}))
 	s.vm("vm2", ubuntu, d2v3, "")
-	s.do("EnableADE vm2", s.w.EnableADE("vm2", lifecycle.ADESpec{Vault: "kv3", KEKID: kek3, Volumes: lifecycle.VolumeAll}))
+	adeNoPP := s.try("ADE with a KEK on a vault without purge protection", s.w.EnableADE("vm2", lifecycle.ADESpec{Vault: "kv3", KEKID: kek3, Volumes: lifecycle.VolumeAll}))
 	s.do("Deallocate vm2", s.w.Deallocate("vm2"))
 	s.do("DeleteKey kek3", s.w.DeleteKey(admin, "kv3", "kek3"))
 	purge := s.try("purging the ADE KEK without purge protection", s.w.PurgeKey(admin, "kv3", "kek3"))
 	gone := s.verdict("ADE KEK purged", guest("vm2"), diskA("vm2-data"))
 	boot := s.try("starting the VM after the purge", s.w.Start("vm2"))
+	// Which encryption the purged key protected: the answer names the
+	// options the vault without purge protection accepted.
+	var usable []string
+	if !desNoPP.Refused {
+		usable = append(usable, "a DES")
+	}
+	if !adeNoPP.Refused {
+		usable = append(usable, "ADE")
+	}
+	accepts := "nothing"
+	if len(usable) > 0 {
+		accepts = strings.Join(usable, " and ")
+	}
 
 	// The same, with a key backup taken beforehand (F114: back keys up).
 	var kek4 string
@@ -259,8 +272,8 @@ func Q09KeyDeleted(seed uint64) (Answer, error) {
 	s.fact("F114")
 	s.diagram.add("CMK soft-deleted", soft, s.cmk)
 	s.diagram.add("ADE KEK purged", gone, "")
-	return s.finish(9, fmt.Sprintf("soft-deleted: the VM is %s an hour later and its disk %s; after recovery the disk is %s and start %s; with purge protection the purge is %s; without it (ADE vault only: a DES on such a vault is %s) the purge is %s, then the disk is %s and the VM start %s; purged with a key backup: start %s, restore %s, then start %s and the data is %s",
-		st, readable(soft), readable(rec), start, purgePP, desNoPP, purge, readable(gone), boot, bootB, restored, bootR, readable(back)))
+	return s.finish(9, fmt.Sprintf("soft-deleted: the VM is %s an hour later and its disk %s; after recovery the disk is %s and start %s; with purge protection the purge is %s; without it (such a vault accepts %s: a DES on it is %s, ADE with a KEK on it %s) the purge of the ADE KEK is %s, then the disk is %s and the VM start %s; purged with a key backup: start %s, restore %s, then start %s and the data is %s",
+		st, readable(soft), readable(rec), start, purgePP, accepts, desNoPP, adeNoPP, purge, readable(gone), boot, bootB, restored, bootR, readable(back)))
 }
 
 // Q10KeyDisabled disables a customer key, watches the VM half an hour and

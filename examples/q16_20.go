@@ -33,7 +33,17 @@ func q16ADERestoreElsewhere(seed uint64, opts *lifecycle.Options) (Answer, error
 		s.diagram.add("ADE VM restored in "+reg.Paired, v, "")
 		there += ", the restored VM " + readable(v)
 	}
-	far := s.try("restoring into eastus (not the pair)", s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1-far", Region: "eastus"}))
+	// A region outside the pair, described from the region table.
+	const farName = "eastus"
+	farDesc := farName
+	if f, ok := lifecycle.LookupRegion(farName); ok {
+		rel := "not " + region + "'s pair, which is " + reg.Paired
+		if f.Name == reg.Paired {
+			rel = region + "'s pair"
+		}
+		farDesc = fmt.Sprintf("%s (geography %s, paired with %s; %s)", farName, f.Geography, f.Paired, rel)
+	}
+	far := s.try("restoring into "+farDesc, s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1-far", Region: farName}))
 	other := s.try("restoring into subscription "+sub2, s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1-dev", Subscription: sub2}))
 
 	// The ADE FAQs say cross-region restore is not supported; the Backup
@@ -52,8 +62,8 @@ func q16ADERestoreElsewhere(seed uint64, opts *lifecycle.Options) (Answer, error
 	s.do("second world", s2.err)
 	s.note("with Options.ADECrossRegionRestore=false (the ADE FAQs' reading), restoring into %s: %s", reg.Paired, faq)
 	s.fact(faq.Fact)
-	return s.finish(16, fmt.Sprintf("%s: region %s (paired): %s (under the ADE FAQs' reading %s); eastus (not the pair): %s; subscription %s: %s",
-		verdictWord(!paired.Refused, !far.Refused, !other.Refused), reg.Paired, there, faq, far, sub2, other))
+	return s.finish(16, fmt.Sprintf("%s: region %s (paired): %s (under the ADE FAQs' reading %s); %s: %s; subscription %s: %s",
+		verdictWord(!paired.Refused, !far.Refused, !other.Refused), reg.Paired, there, faq, farDesc, far, sub2, other))
 }
 
 // Q17ADEMemory probes EnableADE on VMs of increasing memory from the size
