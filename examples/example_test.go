@@ -312,7 +312,7 @@ func ExampleQ17ADEMemory() {
 	show(examples.Q17ADEMemory(1))
 	// Output:
 	// Q17. How much memory does encrypting a Linux OS disk need?
-	// A: Linux OS volume (root file system 2 GB): at least 8 GB (4 GB refused); data volumes only: 4 GB suffices (no size was refused for its memory); Windows: 4 GB suffices (no size was refused for its memory)
+	// A: Linux OS volume (root file system 2 GB): at least 8 GB (4 GB refused); data volumes only: 4 GB suffices; less memory was not probed: the catalogue's sizes below 4 GB were refused for other reasons (Basic_A1, 2 GB: refused (F73: not supported)); Windows: 4 GB suffices; less memory was not probed: the catalogue's sizes below 4 GB were refused for other reasons (Basic_A1, 2 GB: refused (F73: not supported))
 	//   - Linux Basic_A1 (2 GB), All volumes: refused (F73: not supported) by EnableADE: Basic_A1: Basic tier sizes do not support ADE
 	//   - Linux Standard_A2_v2 (4 GB), All volumes: refused (F73: not supported) by EnableADE: Standard_A2_v2: A-series sizes do not support ADE
 	//   - Linux Standard_B2s (4 GB), All volumes: refused (F72: insufficient memory for Azure Disk Encryption) by EnableADE: Standard_B2s has 4 GB; ADE needs 8 GB here
@@ -357,7 +357,7 @@ func ExampleQ19Insider() {
 	show(examples.Q19Insider(1))
 	// Output:
 	// Q19. What does a storage-side insider or a stolen drive see?
-	// A: partly ciphertext: 6 of 8 are not readable, among them the raw media of 4 of 4 managed disks (platform key, customer key, double, ADE); readable: temp disk, SSE only (v3 size), host cache of a disk, customer key
+	// A: partly ciphertext: 6 of 8 are not readable, among them the raw media of 4 of 4 managed disks (platform key; customer key; double encryption; ADE with KEK); readable: temp disk, SSE only (v3 size); host cache of a disk, customer key
 	//   - data disk, platform key: storage insider -> raw media pmk-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - data disk, customer key: storage insider -> raw media cmk-data: not readable (cannot obtain SSE DEKs); layers: SSE-CMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - data disk, double encryption: storage insider -> raw media dbl-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK+CMK (double) > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
@@ -383,8 +383,8 @@ func ExampleQ20Rotation() {
 	show(examples.Q20Rotation(1))
 	// Output:
 	// Q20. Does rotating my key re-encrypt my data? Does old data stay readable?
-	// A: no: the rotation unwrapped 2 DEKs with the old version and wrapped 2 with the new one for 2 disks (5 Key Vault operations): each disk keeps its DEK; old data stays readable: yes (after the rotation readable; disabling the old version is allowed, then readable); ADE: re-running enable with the new KEK is allowed, the BEK secret changes: yes, data readable
-	//   - Key Vault operations for the rotation and the re-wrap of 2 disks holding 1024 KiB: 5 (RotateKey 1, UnwrapKey 2, WrapKey 2)
+	// A: no: the audit log shows only the unwrap of the VM's 2 DEKs with the old version (2) and their wrap with the new one (2), and no other Key Vault call (5 Key Vault operations); old data stays readable: yes (after the rotation readable; disabling the old version is allowed, then readable); ADE: re-running enable with the new KEK is allowed, the BEK secret changes: yes, data readable
+	//   - Key Vault operations for the rotation and the re-wrap of the VM's 2 disks holding 1024 KiB: 5 (RotateKey 1, UnwrapKey 2, WrapKey 2)
 	//   - old version kv1/keys/cmk/4dacdc1b, new version kv1/keys/cmk/9d024bae
 	//   - old data after rotation: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - disabling the old key version: allowed
@@ -392,6 +392,7 @@ func ExampleQ20Rotation() {
 	//   - re-running EnableADE with the KEK's new version: allowed
 	//   - ADE VM after the KEK rotation and a deallocation: guest OS of vm2 -> disk vm2-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
 	//   facts: F13 F44 F50 F63 F65 F82 F83
+	//   missing: a view of a disk's raw media (its bytes or a digest of them) to compare before and after the rotation: the answer rests on the audit log
 }
 
 // Question 21, computed with seed 1.
