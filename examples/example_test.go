@@ -400,7 +400,7 @@ func ExampleQ21Cost() {
 	show(examples.Q21Cost(1))
 	// Output:
 	// Q21. What does each option cost, in Key Vault operations (the only billed part when customer keys are used)?
-	// A: Key Vault operations for the same workload (provision, 64 writes, restart, deallocate + start, backup): SSE, platform keys 0; SSE, platform keys + encryption at host 0; SSE, customer key 8; SSE, double encryption 8; ADE, BEK only 4; ADE, BEK + KEK 8; the 64 writes cost 0 in all options together: keys are used at provisioning, boot and backup, not per byte
+	// A: Key Vault operations for the same workload (provision, write 64 files, restart, deallocate + start, backup), and the phases that made them: SSE, platform keys 0 (no call); SSE, platform keys + encryption at host 0 (no call); SSE, customer key 8 (calls at provision, restart, deallocate + start); SSE, double encryption 8 (calls at provision, restart, deallocate + start); ADE, BEK only 4 (calls at provision, deallocate + start, backup); ADE, BEK + KEK 8 (calls at provision, deallocate + start, backup); the write 64 files phase cost 0 in all options together: no option calls Key Vault per write
 	//   - SSE, platform keys: 0 Key Vault operations (none); the VM reads its data: yes (SSE-PMK > files)
 	//   - SSE, platform keys + encryption at host: 0 Key Vault operations (none); the VM reads its data: yes (SSE-PMK > files)
 	//   - SSE, customer key: 8 Key Vault operations (UnwrapKey 6, WrapKey 2); the VM reads its data: yes (SSE-CMK > files)
@@ -422,23 +422,24 @@ func ExampleQ22SSEOrADE() {
 	show(examples.Q22SSEOrADE(1))
 	// Output:
 	// Q22. SSE or ADE: which to choose?
-	// A: SSE: media at rest encrypted on every disk with 0 refusals, but a downloaded VHD is plaintext, a recovery point is readable by the backup operator, and the temp disk is plaintext and the host caches plaintext unless encryption at host is on (temp disk encrypted, caches encrypted; the temp disk is plaintext after a DR failover); ADE: VHD encrypted, recovery point not readable by the backup operator, host caches encrypted, temp disk plaintext (Linux without EncryptFormatAll), at the cost of 4 refusals and retirement on 2028-09-15
+	// A: SSE: media at rest encrypted on the VM's 2 disks (vm1-osdisk, vm1-data) with 0 refusals, but a downloaded VHD is plaintext, a recovery point is readable by the backup operator, and the temp disk is plaintext and the host caches plaintext; with encryption at host the temp disk is encrypted and the caches encrypted (the temp disk is plaintext after a DR failover); ADE: VHD encrypted, recovery point not readable by the backup operator, host caches encrypted, temp disk plaintext (Linux without EncryptFormatAll), at the cost of 4 refusals, and EnableADE is allowed on 2028-09-14 and refused (F64: not supported) on 2028-09-15
 	//   - SSE, platform key: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - SSE, customer key: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - SSE, customer key + encryption at host: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - ADE, BEK + KEK: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
-	//   what                                           | SSE, platform key                    | SSE, customer key                    | SSE, customer key + encryption at host | ADE, BEK + KEK
-	//   media at rest (storage insider)                | encrypted                            | encrypted                            | encrypted                              | encrypted
-	//   downloaded VHD on premises                     | plaintext                            | plaintext                            | plaintext                              | encrypted
-	//   temp disk at rest (v3 size)                    | plaintext                            | plaintext                            | encrypted                              | plaintext
-	//   host cache of the data disk (insider)          | plaintext                            | plaintext                            | encrypted                              | encrypted
-	//   recovery point, read by the backup operator    | readable                             | readable                             | readable                               | not readable
-	//   disaster recovery replica (insider; DR region) | encrypted, readable in the DR region | encrypted, readable in the DR region | encrypted, readable in the DR region   | encrypted, readable in the DR region
-	//   temp disk after failover (insider)             | plaintext                            | plaintext                            | plaintext                              | plaintext
-	//   Linux VM with 4 GB of memory                   | allowed                              | allowed                              | allowed                                | refused (F72: insufficient memory for Azure Disk Encryption)
-	//   custom Linux image                             | allowed                              | allowed                              | allowed                                | refused (F75: not supported)
-	//   A-series VM size                               | allowed                              | allowed                              | refused (F58: not supported)           | refused (F73: not supported)
-	//   customer key after ADE (same disk)             | n/a                                  | n/a                                  | n/a                                    | refused (F53: encryption types exclude each other)
-	//   VM reads its own data                          | yes                                  | yes                                  | yes                                    | yes
-	//   facts: F43 F44 F45 F47 F53 F56 F57 F58 F59 F63 F65 F67 F72 F73 F75 F82 F86 F89 F99 F106
+	//   - ADE retirement probe: EnableADE on 2028-09-14: allowed; on 2028-09-15: refused (F64: not supported)
+	//   what                                                  | SSE, platform key                    | SSE, customer key                    | SSE, customer key + encryption at host | ADE, BEK + KEK
+	//   media at rest, every disk of the VM (storage insider) | encrypted                            | encrypted                            | encrypted                              | encrypted
+	//   downloaded VHD on premises                            | plaintext                            | plaintext                            | plaintext                              | encrypted
+	//   temp disk at rest (v3 size)                           | plaintext                            | plaintext                            | encrypted                              | plaintext
+	//   host cache of the data disk (insider)                 | plaintext                            | plaintext                            | encrypted                              | encrypted
+	//   recovery point, read by the backup operator           | readable                             | readable                             | readable                               | not readable
+	//   disaster recovery replica (insider; DR region)        | encrypted, readable in the DR region | encrypted, readable in the DR region | encrypted, readable in the DR region   | encrypted, readable in the DR region
+	//   temp disk after failover (insider)                    | plaintext                            | plaintext                            | plaintext                              | plaintext
+	//   Linux VM with 4 GB of memory                          | allowed                              | allowed                              | allowed                                | refused (F72: insufficient memory for Azure Disk Encryption)
+	//   custom Linux image                                    | allowed                              | allowed                              | allowed                                | refused (F75: not supported)
+	//   A-series VM size                                      | allowed                              | allowed                              | refused (F58: not supported)           | refused (F73: not supported)
+	//   customer key after ADE (same disk)                    | n/a                                  | n/a                                  | n/a                                    | refused (F53: encryption types exclude each other)
+	//   VM reads its own data                                 | yes                                  | yes                                  | yes                                    | yes
+	//   facts: F43 F44 F45 F47 F53 F56 F57 F58 F59 F63 F64 F65 F67 F72 F73 F75 F82 F86 F89 F99 F106
 }
