@@ -128,7 +128,8 @@ func yesNo(b bool) string {
 
 // verdictWord is the leading word of an answer made of several outcomes:
 // "yes" when every outcome holds, "no" when none does, "partly" when they
-// are mixed. An answer that starts with it flips when the simulation does.
+// are mixed, and "n/a" when there is no outcome to judge. An answer that
+// starts with it flips when the simulation does.
 func verdictWord(outcomes ...bool) string {
 	n := 0
 	for _, o := range outcomes {
@@ -137,7 +138,9 @@ func verdictWord(outcomes ...bool) string {
 		}
 	}
 	switch {
-	case len(outcomes) > 0 && n == len(outcomes):
+	case len(outcomes) == 0:
+		return "n/a"
+	case n == len(outcomes):
 		return "yes"
 	case n == 0:
 		return "no"

@@ -23,13 +23,14 @@ func ExampleQ01DefaultEncryption() {
 	show(examples.Q01DefaultEncryption(1))
 	// Output:
 	// Q1. Is data on managed disks encrypted at rest by default, and can that be turned off?
-	// A: yes: a disk created with no settings has SSE-PMK (raw media not readable, its VM reads it: yes); can it be turned off: no: the only setting without a customer key (allowed) leaves SSE-PMK, raw media not readable, VM reads: yes
+	// A: yes: a disk created with no settings has SSE-PMK (raw media not readable, its VM reads it: yes); can it be turned off: no: asking for no customer key is allowed and a no-op (SSE-PMK before, SSE-PMK after), raw media not readable, VM reads: yes
 	//   - raw media of a new disk with default settings: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - the VM reading it: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
-	//   - SetDiskEncryption(vm1-data, no customer key), the closest to 'off': allowed
-	//   - raw media afterwards: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
+	//   - SetDiskEncryption(vm1-data, no disk encryption set): asking for no customer key: allowed
+	//   - raw media of vm1-data afterwards: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - the VM reading it afterwards: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   facts: F43 F44
+	//   missing: a request for a disk without SSE: lifecycle's disk API has no encryption setting that could ask for 'none' (DiskSpec and VMSpec name only a disk encryption set), so no refusal of 'off' can be shown
 }
 
 // Question 2, computed with seed 1.
@@ -37,12 +38,14 @@ func ExampleQ02OwnKey() {
 	show(examples.Q02OwnKey(1))
 	// Output:
 	// Q2. Can I use my own key for storage-side encryption and for Azure Disk Encryption? Does my key encrypt the data itself?
-	// A: yes: SSE with a customer key (SSE-CMK > files, VM reads: yes) and ADE with a KEK (SSE-PMK > ADE dm-crypt > files, VM reads: yes); does the key encrypt the data: no: the keys are used at setup (4 and 2 Key Vault operations), and writing 128 files used them 0 times
+	// A: yes: SSE with a customer key (SSE-CMK > files, VM reads: yes) and ADE with a KEK (SSE-PMK > ADE dm-crypt > files, VM reads: yes); does the key encrypt the data: no: the data's layers need SSE: SSE DEKs; ADE: SSE DEKs, BEK; not the customer key or the KEK, which only wrap and unwrap keys (customer key: UnwrapKey 2, WrapKey 2; KEK: WrapKey 1); writing 128 files called Key Vault 0 times
 	//   - Key Vault operations to create a VM with 2 CMK disks: 4 (UnwrapKey 2, WrapKey 2)
 	//   - SSE with a customer key: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - Key Vault operations to enable ADE with a KEK on 2 volumes: 2 (SetSecret 1, WrapKey 1)
 	//   - ADE with a KEK: guest OS of vm2 -> disk vm2-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
 	//   - Key Vault operations while writing 64 files of 16 KiB to each VM: 0
+	//   - the customer key was called for: UnwrapKey 2, WrapKey 2; the KEK for: WrapKey 1
+	//   - keys of the data's layers: SSE with a customer key: SSE DEKs; ADE with a KEK: SSE DEKs, BEK
 	//   facts: F44 F45 F63 F65 F82
 }
 
@@ -88,7 +91,7 @@ func ExampleQ06OptOut() {
 	show(examples.Q06OptOut(1))
 	// Output:
 	// Q6. Can I opt out of ADE? Can I disable SSE?
-	// A: opt out of ADE: yes (a VM created without it: SSE-PMK > files; with it: SSE-PMK > ADE dm-crypt > files); disable it later: partly (Linux data volume allowed, data readable, layers SSE-PMK > files; Linux with an encrypted OS volume refused (F77: not supported); Windows allowed); a customer key on the formerly ADE disk afterwards: refused (F53: encryption types exclude each other); disable SSE: no: 'off' is allowed and leaves SSE-PMK, raw media not readable
+	// A: opt out of ADE: yes (a VM created without it: SSE-PMK > files; with it: SSE-PMK > ADE dm-crypt > files); disable it later: partly (Linux data volume allowed, data readable, layers SSE-PMK > files; Linux with an encrypted OS volume refused (F77: not supported); Windows allowed); a customer key on the formerly ADE disk afterwards: refused (F53: encryption types exclude each other); disable SSE: no: asking for no customer key is allowed and a no-op (SSE-PMK before, SSE-PMK after), raw media not readable
 	//   - a VM created without ADE: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - disabling ADE on the data volume of a Linux VM whose OS volume is encrypted: refused (F77: not supported) by DisableADE: Linux supports disabling ADE only while the OS volume is not encrypted
 	//   - a Linux VM with ADE on its data volume: guest OS of lnxdata -> disk lnxdata-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
@@ -96,9 +99,11 @@ func ExampleQ06OptOut() {
 	//   - after disabling: guest OS of lnxdata -> disk lnxdata-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - disabling ADE on all volumes of a Windows VM: allowed
 	//   - moving the formerly ADE disk to a customer key: refused (F53: encryption types exclude each other) by SetDiskEncryption: disks currently or previously encrypted with ADE cannot use customer-managed keys
-	//   - switching SSE off on vm1-data: allowed
-	//   - raw media after switching SSE off: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
+	//   - raw media of vm1-data: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
+	//   - SetDiskEncryption(vm1-data, no disk encryption set): asking for no customer key: allowed
+	//   - raw media of vm1-data afterwards: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   facts: F43 F44 F53 F63 F65 F77 F82 F84
+	//   missing: a request for a disk without SSE: lifecycle's disk API has no encryption setting that could ask for 'none' (DiskSpec and VMSpec name only a disk encryption set), so no refusal of 'off' can be shown
 }
 
 // Question 7, computed with seed 1.
@@ -150,13 +155,14 @@ func ExampleQ09KeyDeleted() {
 	show(examples.Q09KeyDeleted(1))
 	// Output:
 	// Q9. What happens if my key is deleted? Soft-deleted and recovered; purged with purge protection on; purged without it; purged but a key backup exists.
-	// A: soft-deleted: the VM is stopped an hour later and its disk not readable; after recovery the disk is readable and start allowed; with purge protection the purge is refused (F27: forbidden); without it (ADE vault only: a DES on such a vault is refused (F32: key vault not configured for this use)) the purge is allowed, then the disk is not readable and the VM start refused (F114: data unrecoverable); purged with a key backup: start refused (F82: boot failure: cannot unlock encrypted volume), restore allowed, then start allowed and the data is readable
+	// A: soft-deleted: the VM is stopped an hour later and its disk not readable; after recovery the disk is readable and start allowed; with purge protection the purge is refused (F27: forbidden); without it (such a vault accepts ADE: a DES on it is refused (F32: key vault not configured for this use), ADE with a KEK on it allowed) the purge of the ADE KEK is allowed, then the disk is not readable and the VM start refused (F114: data unrecoverable); purged with a key backup: start refused (F82: boot failure: cannot unlock encrypted volume), restore allowed, then start allowed and the data is readable
 	//   - VM 61 minutes after its customer key was soft-deleted: stopped (customer key unavailable (F47))
 	//   - CMK soft-deleted: guest OS of vm1 -> disk vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-CMK [removed by the host] > files; key SSE DEKs: not obtainable (soft-deleted or purged (F23))
 	//   - purging it with purge protection on: refused (F27: forbidden) by PurgeKey: vault refused
 	//   - CMK recovered: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (unwrapped through the disk encryption set's identity)
 	//   - starting the VM after recovery: allowed
 	//   - a disk encryption set on a vault without purge protection: refused (F32: key vault not configured for this use) by CreateDES: vault kv3 lacks purge protection
+	//   - ADE with a KEK on a vault without purge protection: allowed
 	//   - purging the ADE KEK without purge protection: allowed
 	//   - ADE KEK purged: guest OS of vm2 -> disk vm2-data: not readable (cannot obtain KEK kv3/keys/kek3/9d024bae); layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (platform key held by the storage service); key BEK secret kv3/secrets/fc928ac8812b65af3763ddbbc067392e/26777e23 obtainable (read by the platform); key KEK kv3/keys/kek3/9d024bae not obtainable (purged, with no copy in any vault, backup or recovery point: the data is unrecoverable (F114))
 	//   - starting the VM after the purge: refused (F114: data unrecoverable) by Start: the ADE volumes of vm2: every copy of its key is purged
@@ -231,7 +237,7 @@ func ExampleQ13FileRestore() {
 	show(examples.Q13FileRestore(1))
 	// Output:
 	// Q13. With ADE, can I back up individual folders? Can I restore a single file?
-	// A: no: folder-level backup: no (the recovery point holds vm1-osdisk, vm1-data of the VM's vm1-osdisk, vm1-data, temp, guest-encrypted: yes; the restored /data has what the source's had: customers.csv, reports); single-file restore: no (refused (F93: not supported)); restoring the whole VM gives the file back intact: yes
+	// A: a backup holds whole disks: vm1-osdisk, vm1-data, not the temp disk (guest-encrypted: yes; /data of a VM restored from it: customers.csv, reports, the same as the source's: yes); single-file restore: refused (F93: not supported); restoring the whole VM gives the file back intact: yes
 	//   - the VM's disks: vm1-osdisk, vm1-data, temp; the recovery point holds: vm1-osdisk, vm1-data
 	//   - the recovery point's OS disk: backup operator -> recovery point rp1/vm1-osdisk: not readable (cannot obtain BEK); layers: SSE-PMK [removed by the storage service] > ADE dm-crypt > files; key SSE DEKs: obtainable (platform key held by the storage service); key BEK: not obtainable (the backup operator has no access to the BEK's key vault)
 	//   - the recovery point's data disk: backup operator -> recovery point rp1/vm1-data: not readable (cannot obtain BEK); layers: SSE-PMK [removed by the storage service] > ADE dm-crypt > files; key SSE DEKs: obtainable (platform key held by the storage service); key BEK: not obtainable (the backup operator has no access to the BEK's key vault)
@@ -240,6 +246,7 @@ func ExampleQ13FileRestore() {
 	//   - reading /data/reports/q1.txt in the restored VM: "quarterly report"
 	//   - the restored VM's data disk: guest OS of vm1r -> disk vm1r-vm1-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
 	//   facts: F43 F63 F65 F82 F86 F89 F91 F93 F106
+	//   missing: a folder-level backup request: lifecycle's BackupVM backs up a VM's managed disks and takes no selection of folders
 }
 
 // Question 14, computed with seed 1.
@@ -269,7 +276,7 @@ func ExampleQ15TempDisk() {
 	show(examples.Q15TempDisk(1))
 	// Output:
 	// Q15. Is the temp disk encrypted with SSE alone, with encryption at host, with ADE?
-	// A: SSE alone: no (an insider reads it: yes; v5 and newer sizes: yes); encryption at host: yes; ADE: Windows with VolumeType All yes, Linux no, Linux with EncryptFormatAll yes
+	// A: SSE alone: no (an insider reads it: yes; on a v5 size, Standard_D2ds_v5: yes); encryption at host: yes; ADE: Windows with VolumeType All yes, Linux no, Linux with EncryptFormatAll yes
 	//   - SSE only (v3 size), insider: storage insider -> temp disk vm1: readable; layers: temp disk (host-local, not covered by SSE) > files
 	//   - SSE only (v5 size), insider: storage insider -> temp disk vm2: not readable (cannot obtain host key); layers: temp disk (host-local, not covered by SSE) > encryption at host > files; key host key: not obtainable (the host encrypts the temp disk with a platform-held key)
 	//   - encryption at host, insider: storage insider -> temp disk vm3: not readable (cannot obtain host key); layers: temp disk (host-local, not covered by SSE) > encryption at host > files; key host key: not obtainable (the host encrypts the temp disk with a platform-held key)
@@ -291,10 +298,10 @@ func ExampleQ16ADERestoreElsewhere() {
 	show(examples.Q16ADERestoreElsewhere(1))
 	// Output:
 	// Q16. Can an ADE-encrypted VM be restored into another region or subscription?
-	// A: partly: region northeurope (paired): allowed, the restored VM readable (under the ADE FAQs' reading refused (F91: not supported)); eastus (not the pair): refused (F87: region mismatch); subscription dev: refused (F91: subscription mismatch)
+	// A: partly: region northeurope (paired): allowed, the restored VM readable (under the ADE FAQs' reading refused (F91: not supported)); eastus (geography United States, paired with westus; not westeurope's pair, which is northeurope): refused (F87: region mismatch); subscription dev: refused (F91: subscription mismatch)
 	//   - restoring into the paired region northeurope: allowed
 	//   - the VM restored in northeurope: guest OS of vm1-paired -> disk vm1-paired-vm1-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
-	//   - restoring into eastus (not the pair): refused (F87: region mismatch) by RestoreVM: cross-region restore goes to the paired region northeurope
+	//   - restoring into eastus (geography United States, paired with westus; not westeurope's pair, which is northeurope): refused (F87: region mismatch) by RestoreVM: cross-region restore goes to the paired region northeurope
 	//   - restoring into subscription dev: refused (F91: subscription mismatch) by RestoreVM: encrypted VMs restore only into the same subscription
 	//   - with Options.ADECrossRegionRestore=false (the ADE FAQs' reading), restoring into northeurope: refused (F91: not supported)
 	//   facts: F63 F65 F82 F87 F91
@@ -305,7 +312,7 @@ func ExampleQ17ADEMemory() {
 	show(examples.Q17ADEMemory(1))
 	// Output:
 	// Q17. How much memory does encrypting a Linux OS disk need?
-	// A: Linux OS volume (root file system 2 GB): at least 8 GB (4 GB refused); data volumes only: 4 GB suffices (no size was refused for its memory); Windows: 4 GB suffices (no size was refused for its memory)
+	// A: Linux OS volume (root file system 2 GB): at least 8 GB (4 GB refused); data volumes only: 4 GB suffices; less memory was not probed: the catalogue's sizes below 4 GB were refused for other reasons (Basic_A1, 2 GB: refused (F73: not supported)); Windows: 4 GB suffices; less memory was not probed: the catalogue's sizes below 4 GB were refused for other reasons (Basic_A1, 2 GB: refused (F73: not supported))
 	//   - Linux Basic_A1 (2 GB), All volumes: refused (F73: not supported) by EnableADE: Basic_A1: Basic tier sizes do not support ADE
 	//   - Linux Standard_A2_v2 (4 GB), All volumes: refused (F73: not supported) by EnableADE: Standard_A2_v2: A-series sizes do not support ADE
 	//   - Linux Standard_B2s (4 GB), All volumes: refused (F72: insufficient memory for Azure Disk Encryption) by EnableADE: Standard_B2s has 4 GB; ADE needs 8 GB here
@@ -350,7 +357,7 @@ func ExampleQ19Insider() {
 	show(examples.Q19Insider(1))
 	// Output:
 	// Q19. What does a storage-side insider or a stolen drive see?
-	// A: partly ciphertext: 6 of 8 are not readable, among them the raw media of 4 of 4 managed disks (platform key, customer key, double, ADE); readable: temp disk, SSE only (v3 size), host cache of a disk, customer key
+	// A: partly ciphertext: 6 of 8 are not readable, among them the raw media of 4 of 4 managed disks (platform key; customer key; double encryption; ADE with KEK); readable: temp disk, SSE only (v3 size); host cache of a disk, customer key
 	//   - data disk, platform key: storage insider -> raw media pmk-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - data disk, customer key: storage insider -> raw media cmk-data: not readable (cannot obtain SSE DEKs); layers: SSE-CMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - data disk, double encryption: storage insider -> raw media dbl-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK+CMK (double) > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
@@ -376,8 +383,8 @@ func ExampleQ20Rotation() {
 	show(examples.Q20Rotation(1))
 	// Output:
 	// Q20. Does rotating my key re-encrypt my data? Does old data stay readable?
-	// A: no: the rotation unwrapped 2 DEKs with the old version and wrapped 2 with the new one for 2 disks (5 Key Vault operations): each disk keeps its DEK; old data stays readable: yes (after the rotation readable; disabling the old version is allowed, then readable); ADE: re-running enable with the new KEK is allowed, the BEK secret changes: yes, data readable
-	//   - Key Vault operations for the rotation and the re-wrap of 2 disks holding 1024 KiB: 5 (RotateKey 1, UnwrapKey 2, WrapKey 2)
+	// A: no: the audit log shows only the unwrap of the VM's 2 DEKs with the old version (2) and their wrap with the new one (2), and no other Key Vault call (5 Key Vault operations); old data stays readable: yes (after the rotation readable; disabling the old version is allowed, then readable); ADE: re-running enable with the new KEK is allowed, the BEK secret changes: yes, data readable
+	//   - Key Vault operations for the rotation and the re-wrap of the VM's 2 disks holding 1024 KiB: 5 (RotateKey 1, UnwrapKey 2, WrapKey 2)
 	//   - old version kv1/keys/cmk/4dacdc1b, new version kv1/keys/cmk/9d024bae
 	//   - old data after rotation: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - disabling the old key version: allowed
@@ -385,6 +392,7 @@ func ExampleQ20Rotation() {
 	//   - re-running EnableADE with the KEK's new version: allowed
 	//   - ADE VM after the KEK rotation and a deallocation: guest OS of vm2 -> disk vm2-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
 	//   facts: F13 F44 F50 F63 F65 F82 F83
+	//   missing: a view of a disk's raw media (its bytes or a digest of them) to compare before and after the rotation: the answer rests on the audit log
 }
 
 // Question 21, computed with seed 1.
@@ -392,7 +400,7 @@ func ExampleQ21Cost() {
 	show(examples.Q21Cost(1))
 	// Output:
 	// Q21. What does each option cost, in Key Vault operations (the only billed part when customer keys are used)?
-	// A: Key Vault operations for the same workload (provision, 64 writes, restart, deallocate + start, backup): SSE, platform keys 0; SSE, platform keys + encryption at host 0; SSE, customer key 8; SSE, double encryption 8; ADE, BEK only 4; ADE, BEK + KEK 8; the 64 writes cost 0 in all options together: keys are used at provisioning, boot and backup, not per byte
+	// A: Key Vault operations for the same workload (provision, write 64 files, restart, deallocate + start, backup), and the phases that made them: SSE, platform keys 0 (no call); SSE, platform keys + encryption at host 0 (no call); SSE, customer key 8 (calls at provision, restart, deallocate + start); SSE, double encryption 8 (calls at provision, restart, deallocate + start); ADE, BEK only 4 (calls at provision, deallocate + start, backup); ADE, BEK + KEK 8 (calls at provision, deallocate + start, backup); the write 64 files phase cost 0 in all options together: no option calls Key Vault per write
 	//   - SSE, platform keys: 0 Key Vault operations (none); the VM reads its data: yes (SSE-PMK > files)
 	//   - SSE, platform keys + encryption at host: 0 Key Vault operations (none); the VM reads its data: yes (SSE-PMK > files)
 	//   - SSE, customer key: 8 Key Vault operations (UnwrapKey 6, WrapKey 2); the VM reads its data: yes (SSE-CMK > files)
@@ -414,23 +422,24 @@ func ExampleQ22SSEOrADE() {
 	show(examples.Q22SSEOrADE(1))
 	// Output:
 	// Q22. SSE or ADE: which to choose?
-	// A: SSE: media at rest encrypted on every disk with 0 refusals, but a downloaded VHD is plaintext, a recovery point is readable by the backup operator, and the temp disk is plaintext and the host caches plaintext unless encryption at host is on (temp disk encrypted, caches encrypted; the temp disk is plaintext after a DR failover); ADE: VHD encrypted, recovery point not readable by the backup operator, host caches encrypted, temp disk plaintext (Linux without EncryptFormatAll), at the cost of 4 refusals and retirement on 2028-09-15
+	// A: SSE: media at rest encrypted on the VM's 2 disks (vm1-osdisk, vm1-data) with 0 refusals, but a downloaded VHD is plaintext, a recovery point is readable by the backup operator, and the temp disk is plaintext and the host caches plaintext; with encryption at host the temp disk is encrypted and the caches encrypted (the temp disk is plaintext after a DR failover); ADE: VHD encrypted, recovery point not readable by the backup operator, host caches encrypted, temp disk plaintext (Linux without EncryptFormatAll), at the cost of 4 refusals, and EnableADE is allowed on 2028-09-14 and refused (F64: not supported) on 2028-09-15
 	//   - SSE, platform key: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - SSE, customer key: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - SSE, customer key + encryption at host: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - ADE, BEK + KEK: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
-	//   what                                           | SSE, platform key                    | SSE, customer key                    | SSE, customer key + encryption at host | ADE, BEK + KEK
-	//   media at rest (storage insider)                | encrypted                            | encrypted                            | encrypted                              | encrypted
-	//   downloaded VHD on premises                     | plaintext                            | plaintext                            | plaintext                              | encrypted
-	//   temp disk at rest (v3 size)                    | plaintext                            | plaintext                            | encrypted                              | plaintext
-	//   host cache of the data disk (insider)          | plaintext                            | plaintext                            | encrypted                              | encrypted
-	//   recovery point, read by the backup operator    | readable                             | readable                             | readable                               | not readable
-	//   disaster recovery replica (insider; DR region) | encrypted, readable in the DR region | encrypted, readable in the DR region | encrypted, readable in the DR region   | encrypted, readable in the DR region
-	//   temp disk after failover (insider)             | plaintext                            | plaintext                            | plaintext                              | plaintext
-	//   Linux VM with 4 GB of memory                   | allowed                              | allowed                              | allowed                                | refused (F72: insufficient memory for Azure Disk Encryption)
-	//   custom Linux image                             | allowed                              | allowed                              | allowed                                | refused (F75: not supported)
-	//   A-series VM size                               | allowed                              | allowed                              | refused (F58: not supported)           | refused (F73: not supported)
-	//   customer key after ADE (same disk)             | n/a                                  | n/a                                  | n/a                                    | refused (F53: encryption types exclude each other)
-	//   VM reads its own data                          | yes                                  | yes                                  | yes                                    | yes
-	//   facts: F43 F44 F45 F47 F53 F56 F57 F58 F59 F63 F65 F67 F72 F73 F75 F82 F86 F89 F99 F106
+	//   - ADE retirement probe: EnableADE on 2028-09-14: allowed; on 2028-09-15: refused (F64: not supported)
+	//   what                                                  | SSE, platform key                    | SSE, customer key                    | SSE, customer key + encryption at host | ADE, BEK + KEK
+	//   media at rest, every disk of the VM (storage insider) | encrypted                            | encrypted                            | encrypted                              | encrypted
+	//   downloaded VHD on premises                            | plaintext                            | plaintext                            | plaintext                              | encrypted
+	//   temp disk at rest (v3 size)                           | plaintext                            | plaintext                            | encrypted                              | plaintext
+	//   host cache of the data disk (insider)                 | plaintext                            | plaintext                            | encrypted                              | encrypted
+	//   recovery point, read by the backup operator           | readable                             | readable                             | readable                               | not readable
+	//   disaster recovery replica (insider; DR region)        | encrypted, readable in the DR region | encrypted, readable in the DR region | encrypted, readable in the DR region   | encrypted, readable in the DR region
+	//   temp disk after failover (insider)                    | plaintext                            | plaintext                            | plaintext                              | plaintext
+	//   Linux VM with 4 GB of memory                          | allowed                              | allowed                              | allowed                                | refused (F72: insufficient memory for Azure Disk Encryption)
+	//   custom Linux image                                    | allowed                              | allowed                              | allowed                                | refused (F75: not supported)
+	//   A-series VM size                                      | allowed                              | allowed                              | refused (F58: not supported)           | refused (F73: not supported)
+	//   customer key after ADE (same disk)                    | n/a                                  | n/a                                  | n/a                                    | refused (F53: encryption types exclude each other)
+	//   VM reads its own data                                 | yes                                  | yes                                  | yes                                    | yes
+	//   facts: F43 F44 F45 F47 F53 F56 F57 F58 F59 F63 F64 F65 F67 F72 F73 F75 F82 F86 F89 F99 F106
 }

@@ -3,10 +3,13 @@ package examples
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/atrest-sim/atrest/lifecycle"
+	"github.com/atrest-sim/atrest/vault"
 )
 
 // sseLayer returns the name of the SSE layer of a verdict, or "no SSE".
@@ -61,44 +64,78 @@ func readable(v lifecycle.Verdict) string {
 }
 
 // Q01DefaultEncryption creates a disk with no encryption settings, reads
-// its raw media as a storage insider and through its VM, then applies the
-// only setting the disk API has without a customer key and reads again.
+// its raw media as a storage insider and through its VM, then asks for the
+// disk to have no customer key (the only encryption request lifecycle's
+// disk API takes without one) and reads again.
 func Q01DefaultEncryption(seed uint64) (Answer, error) {
 	s := newScenario(seed)
 	s.vm("vm1", ubuntu, d2v3, "")
 	raw := s.verdict("raw media of a new disk with default settings", insider, mediaA("vm1-data"))
 	g := s.verdict("the VM reading it", guest("vm1"), diskA("vm1-data"))
 	s.do("Deallocate", s.w.Deallocate("vm1"))
-	off := s.try("SetDiskEncryption(vm1-data, no customer key), the closest to 'off'", s.w.SetDiskEncryption("vm1-data", ""))
-	after := s.verdict("raw media afterwards", insider, mediaA("vm1-data"))
+	noCMK := s.noCustomerKey("vm1-data", raw)
 	s.do("Start", s.w.Start("vm1"))
 	g2 := s.verdict("the VM reading it afterwards", guest("vm1"), diskA("vm1-data"))
 	s.diagram.add("disk with default settings, read by its VM", g, "")
 	encrypted := !raw.Readable && hasLayer(raw, "SSE")
-	stillOn := !after.Readable && hasLayer(after, "SSE")
-	return s.finish(1, fmt.Sprintf("%s: a disk created with no settings has %s (raw media %s, its VM reads it: %s); can it be turned off: %s: the only setting without a customer key (%s) leaves %s, raw media %s, VM reads: %s",
+	return s.finish(1, fmt.Sprintf("%s: a disk created with no settings has %s (raw media %s, its VM reads it: %s); can it be turned off: %s: %s, VM reads: %s",
 		yesNo(encrypted), sseLayer(raw), readable(raw), yesNo(g.Readable),
-		yesNo(!stillOn), off, sseLayer(after), readable(after), yesNo(g2.Readable)))
+		yesNo(!noCMK.stillOn), noCMK, yesNo(g2.Readable)))
+}
+
+// noCMKOutcome is what asking for no customer key on a disk did.
+type noCMKOutcome struct {
+	r             refusal
+	before, after lifecycle.Verdict
+	stillOn       bool // raw media still under SSE and not readable
+}
+
+// String says, for example, "asking for no customer key is allowed and a
+// no-op (SSE-PMK before and after), raw media not readable".
+func (o noCMKOutcome) String() string {
+	what := "changes the disk"
+	if sseLayer(o.before) == sseLayer(o.after) && o.before.Readable == o.after.Readable {
+		what = "a no-op"
+	}
+	return fmt.Sprintf("asking for no customer key is %s and %s (%s before, %s after), raw media %s",
+		o.r, what, sseLayer(o.before), sseLayer(o.after), readable(o.after))
+}
+
+// noCustomerKey asks for disk d (its VM deallocated) to have no customer
+// key, SetDiskEncryption with no disk encryption set, and reads its raw
+// media again; before is the raw-media verdict from before. lifecycle has
+// no request for a disk without SSE at all, so the answer records that as
+// missing.
+func (s *scenario) noCustomerKey(d string, before lifecycle.Verdict) noCMKOutcome {
+	o := noCMKOutcome{before: before}
+	o.r = s.try("SetDiskEncryption("+d+", no disk encryption set): asking for no customer key", s.w.SetDiskEncryption(d, ""))
+	o.after = s.verdict("raw media of "+d+" afterwards", insider, mediaA(d))
+	o.stillOn = !o.after.Readable && hasLayer(o.after, "SSE")
+	s.lack("a request for a disk without SSE: lifecycle's disk API has no encryption setting that could ask for 'none' (DiskSpec and VMSpec name only a disk encryption set), so no refusal of 'off' can be shown")
+	return o
 }
 
 // Q02OwnKey encrypts one VM's disks with a customer key through a disk
-// encryption set and another VM with ADE and a KEK, and counts the Key
-// Vault operations of provisioning and of writing data afterwards.
+// encryption set and another VM with ADE and a KEK, reads which keys the
+// data's layers need from the verdicts, and counts from the audit log what
+// the customer key and the KEK were called for, at provisioning and while
+// writing data afterwards.
 func Q02OwnKey(seed uint64) (Answer, error) {
 	s := newScenario(seed)
 	s.withCMK()
 	s.withKEK()
-	m := s.auditMark()
+	start := s.auditMark()
+	m := start
 	s.vm("vm1", ubuntu, d2v3, "des1")
 	cmkOps, cmkBy := s.kvOps(m)
-	s.note("Key Vault operations to create a VM with 2 CMK disks: %d (%s)", cmkOps, opsText(cmkBy))
+	s.note("Key Vault operations to create a VM with %d CMK disks: %d (%s)", len(s.disks["vm1"]), cmkOps, opsText(cmkBy))
 	sse := s.verdict("SSE with a customer key", guest("vm1"), diskA("vm1-data"))
 
 	s.vm("vm2", ubuntu, d2v3, "")
 	m = s.auditMark()
 	s.ade("vm2", true)
 	adeOps, adeBy := s.kvOps(m)
-	s.note("Key Vault operations to enable ADE with a KEK on 2 volumes: %d (%s)", adeOps, opsText(adeBy))
+	s.note("Key Vault operations to enable ADE with a KEK on %d volumes: %d (%s)", len(s.disks["vm2"]), adeOps, opsText(adeBy))
 	ade := s.verdict("ADE with a KEK", guest("vm2"), diskA("vm2-data"))
 
 	const files = 64
@@ -111,13 +148,88 @@ func Q02OwnKey(seed uint64) (Answer, error) {
 	}
 	dataOps, _ := s.kvOps(m)
 	s.note("Key Vault operations while writing %d files of 16 KiB to each VM: %d", files, dataOps)
+
+	// The key chain: which keys the data's layers need (the verdicts), and
+	// what the customer key and the KEK were called for (the audit log).
+	kekBase := s.kek[:strings.LastIndex(s.kek, "/")+1]
+	cmkUse := s.keyOps(start, s.cmk+"/")
+	kekUse := s.keyOps(start, kekBase)
+	s.note("the customer key was called for: %s; the KEK for: %s", opsText(cmkUse), opsText(kekUse))
+	s.note("keys of the data's layers: SSE with a customer key: %s; ADE with a KEK: %s", layerKeys(sse), layerKeys(ade))
+	direct := layerKeyIs(sse, s.cmk) || layerKeyIs(ade, kekBase)
+	wraps := onlyWraps(cmkUse) && onlyWraps(kekUse)
 	s.fact("F44", "F45", "F65")
 	s.diagram.add("SSE with a customer key", sse, s.cmk)
 	s.diagram.add("ADE with a KEK", ade, "")
 	own := sse.Readable && hasLayer(sse, "SSE-CMK") && ade.Readable && hasLayer(ade, "ADE")
-	return s.finish(2, fmt.Sprintf("%s: SSE with a customer key (%s, VM reads: %s) and ADE with a KEK (%s, VM reads: %s); does the key encrypt the data: %s: the keys are used at setup (%d and %d Key Vault operations), and writing %d files used them %d times",
+	among := "not the customer key or the KEK"
+	if direct {
+		among = "among them the customer key or the KEK"
+	}
+	wrapWord := "only wrap and unwrap keys"
+	if !wraps {
+		wrapWord = "are called for more than wrapping keys"
+	}
+	return s.finish(2, fmt.Sprintf("%s: SSE with a customer key (%s, VM reads: %s) and ADE with a KEK (%s, VM reads: %s); does the key encrypt the data: %s: the data's layers need SSE: %s; ADE: %s; %s, which %s (customer key: %s; KEK: %s); writing %d files called Key Vault %d times",
 		yesNo(own), layers(sse), yesNo(sse.Readable), layers(ade), yesNo(ade.Readable),
-		yesNo(dataOps > 0), cmkOps, adeOps, 2*files, dataOps))
+		yesNo(direct || !wraps), layerKeys(sse), layerKeys(ade), among, wrapWord, opsText(cmkUse), opsText(kekUse), 2*files, dataOps))
+}
+
+// keyOps counts, by operation, the Key Vault calls since mark on the key
+// versions whose ids start with prefix, made by callers other than the
+// service itself.
+func (s *scenario) keyOps(mark int, prefix string) []opCount {
+	if !s.ok() {
+		return nil
+	}
+	m := map[string]int{}
+	for _, e := range s.w.Vaults().AuditSince(mark) {
+		if e.Caller.ID != vault.SystemID && strings.HasPrefix(e.ObjectID, prefix) {
+			m[e.Operation]++
+		}
+	}
+	out := make([]opCount, 0, len(m))
+	for _, o := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, opCount{o, m[o]})
+	}
+	return out
+}
+
+// onlyWraps reports whether every operation counted wraps or unwraps a
+// key.
+func onlyWraps(ops []opCount) bool {
+	for _, o := range ops {
+		if o.Op != "WrapKey" && o.Op != "UnwrapKey" {
+			return false
+		}
+	}
+	return true
+}
+
+// layerKeys names the keys a verdict's encryption layers need, in layer
+// order: "SSE DEKs", "SSE DEKs, volume key".
+func layerKeys(v lifecycle.Verdict) string {
+	var ks []string
+	for _, l := range v.Layers {
+		if l.Key != "" && !slices.Contains(ks, l.Key) {
+			ks = append(ks, shortID(l.Key))
+		}
+	}
+	if len(ks) == 0 {
+		return "no key"
+	}
+	return strings.Join(ks, ", ")
+}
+
+// layerKeyIs reports whether a layer of the verdict needs a key whose name
+// contains id: the customer key or the KEK itself encrypting data.
+func layerKeyIs(v lifecycle.Verdict, id string) bool {
+	for _, l := range v.Layers {
+		if id != "" && strings.Contains(l.Key, id) {
+			return true
+		}
+	}
+	return false
 }
 
 // Q03SSEPlatformKeyVHD downloads a platform-key disk as a VHD, copies it

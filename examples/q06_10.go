@@ -29,16 +29,16 @@ func Q06OptOut(seed uint64) (Answer, error) {
 	win := s.try("disabling ADE on all volumes of a Windows VM", s.w.DisableADE("win", lifecycle.VolumeAll))
 	s.do("Deallocate lnxdata", s.w.Deallocate("lnxdata"))
 	cmk := s.try("moving the formerly ADE disk to a customer key", s.w.SetDiskEncryption("lnxdata-data", "des1"))
+	rawBefore := s.verdict("raw media of vm1-data", insider, mediaA("vm1-data"))
 	s.do("Deallocate vm1", s.w.Deallocate("vm1"))
-	off := s.try("switching SSE off on vm1-data", s.w.SetDiskEncryption("vm1-data", ""))
-	raw := s.verdict("raw media after switching SSE off", insider, mediaA("vm1-data"))
+	noCMK := s.noCustomerKey("vm1-data", rawBefore)
 	s.fact("F43", "F63", "F84")
 	s.diagram.add("Linux data volume with ADE", enc, "")
 	s.diagram.add("after DisableADE", dec, "")
-	return s.finish(6, fmt.Sprintf("opt out of ADE: %s (a VM created without it: %s; with it: %s); disable it later: %s (Linux data volume %s, data %s, layers %s; Linux with an encrypted OS volume %s; Windows %s); a customer key on the formerly ADE disk afterwards: %s; disable SSE: %s: 'off' is %s and leaves %s, raw media %s",
+	return s.finish(6, fmt.Sprintf("opt out of ADE: %s (a VM created without it: %s; with it: %s); disable it later: %s (Linux data volume %s, data %s, layers %s; Linux with an encrypted OS volume %s; Windows %s); a customer key on the formerly ADE disk afterwards: %s; disable SSE: %s: %s",
 		yesNo(!hasLayer(plain, "ADE") && hasLayer(enc, "ADE")), layers(plain), layers(enc),
 		verdictWord(!lnxData.Refused, !lnxOS.Refused, !win.Refused), lnxData, readable(dec), layers(dec), lnxOS, win, cmk,
-		yesNo(raw.Readable || !hasLayer(raw, "SSE")), off, sseLayer(raw), readable(raw)))
+		yesNo(!noCMK.stillOn), noCMK))
 }
 
 // Q07Backup backs up an SSE-CMK VM, an ADE VM with a BEK only and an ADE
@@ -116,6 +116,14 @@ func q07Backup(seed uint64, opts *lifecycle.Options) (Answer, error) {
 	// The leading word counts every source: one that could not be backed
 	// up has no encrypted backup.
 	encrypted := append(atRest, make([]bool, len(rows)-len(atRest))...)
+	// With no source backed up there is nothing restored to judge:
+	// verdictWord says "n/a" and the lists say so.
+	if len(operatorReads) == 0 {
+		operatorReads = []string{"no recovery point"}
+	}
+	if len(restoredAs) == 0 {
+		restoredAs = []string{"no VM restored"}
+	}
 	a, err := s.finish(7, fmt.Sprintf("%s: %d of %d sources have a recovery point that is ciphertext to a storage insider (backup: %s); the backup operator finds %s; restored VMs encrypted: %s (%s), ADE ones with the source's BEK secret: %s; an ADE backup before the backup service has vault access is %s",
 		verdictWord(encrypted...), n, len(rows), strings.Join(backups, ", "), strings.Join(operatorReads, ", "),
 		verdictWord(restoredEnc...), strings.Join(restoredAs, "; "), verdictWord(sameBEK...), noAccess))
@@ -210,7 +218,7 @@ func Q09KeyDeleted(seed uint64) (Answer, error) {
 	rec := s.verdict("CMK recovered", guest("vm1"), diskA("vm1-data"))
 	start := s.try("starting the VM after recovery", s.w.Start("vm1"))
 
-	// A vault without purge protection: a DES refuses it; ADE accepts it.
+	// A vault without purge protection: a DES and ADE are each tried on it.
 	s.do("CreateVault kv3", s.w.CreateVault(lifecycle.VaultSpec{Name: "kv3", Subscription: sub, Region: region, RetentionDays: 7, EnabledForDiskEncryption: true}))
 	var kek3 string
 	if s.ok() {
@@ -220,12 +228,25 @@ func Q09KeyDeleted(seed uint64) (Answer, error) {
 	}
 	desNoPP := s.try("a disk encryption set on a vault without purge protection", s.w.CreateDES(lifecycle.DESSpec{Name: "des3", Subscription: sub, Region: region, KeyID: kek3}))
 	s.vm("vm2", ubuntu, d2v3, "")
-	s.do("EnableADE vm2", s.w.EnableADE("vm2", lifecycle.ADESpec{Vault: "kv3", KEKID: kek3, Volumes: lifecycle.VolumeAll}))
+	adeNoPP := s.try("ADE with a KEK on a vault without purge protection", s.w.EnableADE("vm2", lifecycle.ADESpec{Vault: "kv3", KEKID: kek3, Volumes: lifecycle.VolumeAll}))
 	s.do("Deallocate vm2", s.w.Deallocate("vm2"))
 	s.do("DeleteKey kek3", s.w.DeleteKey(admin, "kv3", "kek3"))
 	purge := s.try("purging the ADE KEK without purge protection", s.w.PurgeKey(admin, "kv3", "kek3"))
 	gone := s.verdict("ADE KEK purged", guest("vm2"), diskA("vm2-data"))
 	boot := s.try("starting the VM after the purge", s.w.Start("vm2"))
+	// Which encryption the purged key protected: the answer names the
+	// options the vault without purge protection accepted.
+	var usable []string
+	if !desNoPP.Refused {
+		usable = append(usable, "a DES")
+	}
+	if !adeNoPP.Refused {
+		usable = append(usable, "ADE")
+	}
+	accepts := "nothing"
+	if len(usable) > 0 {
+		accepts = strings.Join(usable, " and ")
+	}
 
 	// The same, with a key backup taken beforehand (F114: back keys up).
 	var kek4 string
@@ -251,8 +272,8 @@ func Q09KeyDeleted(seed uint64) (Answer, error) {
 	s.fact("F114")
 	s.diagram.add("CMK soft-deleted", soft, s.cmk)
 	s.diagram.add("ADE KEK purged", gone, "")
-	return s.finish(9, fmt.Sprintf("soft-deleted: the VM is %s an hour later and its disk %s; after recovery the disk is %s and start %s; with purge protection the purge is %s; without it (ADE vault only: a DES on such a vault is %s) the purge is %s, then the disk is %s and the VM start %s; purged with a key backup: start %s, restore %s, then start %s and the data is %s",
-		st, readable(soft), readable(rec), start, purgePP, desNoPP, purge, readable(gone), boot, bootB, restored, bootR, readable(back)))
+	return s.finish(9, fmt.Sprintf("soft-deleted: the VM is %s an hour later and its disk %s; after recovery the disk is %s and start %s; with purge protection the purge is %s; without it (such a vault accepts %s: a DES on it is %s, ADE with a KEK on it %s) the purge of the ADE KEK is %s, then the disk is %s and the VM start %s; purged with a key backup: start %s, restore %s, then start %s and the data is %s",
+		st, readable(soft), readable(rec), start, purgePP, accepts, desNoPP, adeNoPP, purge, readable(gone), boot, bootB, restored, bootR, readable(back)))
 }
 
 // Q10KeyDisabled disables a customer key, watches the VM half an hour and

@@ -117,8 +117,12 @@ func Q12ImageFromADE(seed uint64) (Answer, error) {
 // Q13FileRestore backs up an ADE VM, compares what the recovery point
 // holds with the VM's disks and folders, tries a file-level restore, and
 // restores the whole VM to read one file.
-func Q13FileRestore(seed uint64) (Answer, error) {
-	s := newScenario(seed)
+func Q13FileRestore(seed uint64) (Answer, error) { return q13FileRestore(seed, nil) }
+
+// q13FileRestore is Q13FileRestore under the rule switches opts (nil: the
+// defaults).
+func q13FileRestore(seed uint64, opts *lifecycle.Options) (Answer, error) {
+	s := newScenarioWith(seed, opts)
 	s.vm("vm1", ubuntu, d2v3, "")
 	s.do("WriteFile", s.w.WriteFile("vm1", "vm1-data", "/data/reports/q1.txt", []byte("quarterly report")))
 	s.do("WriteFile temp", s.w.WriteFile("vm1", lifecycle.TempDisk, "/swapfile", []byte("swapped-out page")))
@@ -145,14 +149,35 @@ func Q13FileRestore(seed uint64) (Answer, error) {
 	restored := s.verdict("the restored VM's data disk", guest("vm1r"), diskA("vm1r-vm1-data"))
 	s.fact("F91", "F93")
 	s.diagram.add("restored ADE VM", restored, "")
-	// A backup that selected folders would leave a managed disk, or a
-	// folder of one, out of the recovery point.
-	managed := vmDisks[:2]
-	whole := len(held) >= len(managed) && slices.Equal(held[:len(managed)], managed) && slices.Equal(folders, back)
-	return s.finish(13, fmt.Sprintf("%s: folder-level backup: %s (the recovery point holds %s of the VM's %s, guest-encrypted: %s; the restored /data has what the source's had: %s); single-file restore: %s (%s); restoring the whole VM gives the file back intact: %s",
-		verdictWord(!whole, !files.Refused), yesNo(!whole), strings.Join(held, ", "), strings.Join(vmDisks, ", "),
-		yesNo(hasLayer(osd, "ADE") && hasLayer(data, "ADE")), strings.Join(back, ", "),
-		yesNo(!files.Refused), files, yesNo(string(got) == "quarterly report")))
+	// What was computed: which of the VM's disks the recovery point holds
+	// (whole disks, or not), and the file-level restore the cloud was
+	// asked for. No folder-level backup was attempted: lifecycle's
+	// BackupVM takes no selection, so the answer says what a backup holds
+	// instead of calling a folder backup refused.
+	managed := s.disks["vm1"]
+	whole := slices.Equal(held, managed) && slices.Equal(folders, back)
+	holds := "a backup holds whole disks"
+	if !whole {
+		holds = "a backup holds only part of the VM's managed disks"
+	}
+	var left []string
+	for _, d := range vmDisks {
+		switch {
+		case slices.Contains(held, d):
+		case d == lifecycle.TempDisk:
+			left = append(left, "the temp disk")
+		default:
+			left = append(left, d)
+		}
+	}
+	if len(left) == 0 {
+		left = []string{"nothing"}
+	}
+	s.lack("a folder-level backup request: lifecycle's BackupVM backs up a VM's managed disks and takes no selection of folders")
+	return s.finish(13, fmt.Sprintf("%s: %s, not %s (guest-encrypted: %s; /data of a VM restored from it: %s, the same as the source's: %s); single-file restore: %s; restoring the whole VM gives the file back intact: %s",
+		holds, strings.Join(held, ", "), strings.Join(left, ", "),
+		yesNo(hasLayer(osd, "ADE") && hasLayer(data, "ADE")), strings.Join(back, ", "), yesNo(slices.Equal(folders, back)),
+		files, yesNo(string(got) == "quarterly report")))
 }
 
 // listDir lists a folder of a VM's disk, in the order the guest returns.
@@ -253,8 +278,12 @@ func dataFate(v lifecycle.Verdict) string {
 // Q15TempDisk writes to the temp disk of VMs with SSE only, encryption at
 // host, a v5 size, and ADE on Windows and Linux, and reads each temp disk
 // as a storage insider.
-func Q15TempDisk(seed uint64) (Answer, error) {
-	s := newScenario(seed)
+func Q15TempDisk(seed uint64) (Answer, error) { return q15TempDisk(seed, nil) }
+
+// q15TempDisk is Q15TempDisk under the rule switches opts (nil: the
+// defaults).
+func q15TempDisk(seed uint64, opts *lifecycle.Options) (Answer, error) {
+	s := newScenarioWith(seed, opts)
 	s.do("RegisterEncryptionAtHost", s.w.RegisterEncryptionAtHost(sub))
 	cases := []struct {
 		name, image, size string
@@ -288,10 +317,21 @@ func Q15TempDisk(seed uint64) (Answer, error) {
 	s.diagram.add("temp disk, SSE only", vs[0], "")
 	s.diagram.add("temp disk, encryption at host", vs[2], "")
 	enc := func(v lifecycle.Verdict) string { return yesNo(!v.Readable) }
-	a, err := s.finish(15, fmt.Sprintf("SSE alone: %s (an insider reads it: %s; v5 and newer sizes: %s); encryption at host: %s; ADE: Windows with VolumeType All %s, Linux %s, Linux with EncryptFormatAll %s",
-		enc(vs[0]), yesNo(vs[0].Readable), enc(vs[1]), enc(vs[2]), enc(vs[3]), enc(vs[4]), enc(vs[5])))
+	a, err := s.finish(15, fmt.Sprintf("SSE alone: %s (an insider reads it: %s; on a v%d size, %s: %s); encryption at host: %s; ADE: Windows with VolumeType All %s, Linux %s, Linux with EncryptFormatAll %s",
+		enc(vs[0]), yesNo(vs[0].Readable), sizeSeries(cases[1].size), cases[1].size, enc(vs[1]), enc(vs[2]), enc(vs[3]), enc(vs[4]), enc(vs[5])))
 	a.Table = t
 	return a, err
+}
+
+// sizeSeries returns the series version of a catalogue size, 0 if the
+// catalogue has no such size.
+func sizeSeries(name string) int {
+	for _, z := range lifecycle.Sizes() {
+		if z.Name == name {
+			return z.Series
+		}
+	}
+	return 0
 }
 
 // sortedSet returns the members of a set in order.

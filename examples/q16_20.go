@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/atrest-sim/atrest/lifecycle"
+	"github.com/atrest-sim/atrest/vault"
 )
 
 // Q16ADERestoreElsewhere backs up an ADE VM and restores it into the
@@ -33,7 +34,17 @@ func q16ADERestoreElsewhere(seed uint64, opts *lifecycle.Options) (Answer, error
 		s.diagram.add("ADE VM restored in "+reg.Paired, v, "")
 		there += ", the restored VM " + readable(v)
 	}
-	far := s.try("restoring into eastus (not the pair)", s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1-far", Region: "eastus"}))
+	// A region outside the pair, described from the region table.
+	const farName = "eastus"
+	farDesc := farName
+	if f, ok := lifecycle.LookupRegion(farName); ok {
+		rel := "not " + region + "'s pair, which is " + reg.Paired
+		if f.Name == reg.Paired {
+			rel = region + "'s pair"
+		}
+		farDesc = fmt.Sprintf("%s (geography %s, paired with %s; %s)", farName, f.Geography, f.Paired, rel)
+	}
+	far := s.try("restoring into "+farDesc, s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1-far", Region: farName}))
 	other := s.try("restoring into subscription "+sub2, s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1-dev", Subscription: sub2}))
 
 	// The ADE FAQs say cross-region restore is not supported; the Backup
@@ -52,8 +63,8 @@ func q16ADERestoreElsewhere(seed uint64, opts *lifecycle.Options) (Answer, error
 	s.do("second world", s2.err)
 	s.note("with Options.ADECrossRegionRestore=false (the ADE FAQs' reading), restoring into %s: %s", reg.Paired, faq)
 	s.fact(faq.Fact)
-	return s.finish(16, fmt.Sprintf("%s: region %s (paired): %s (under the ADE FAQs' reading %s); eastus (not the pair): %s; subscription %s: %s",
-		verdictWord(!paired.Refused, !far.Refused, !other.Refused), reg.Paired, there, faq, far, sub2, other))
+	return s.finish(16, fmt.Sprintf("%s: region %s (paired): %s (under the ADE FAQs' reading %s); %s: %s; subscription %s: %s",
+		verdictWord(!paired.Refused, !far.Refused, !other.Refused), reg.Paired, there, faq, farDesc, far, sub2, other))
 }
 
 // Q17ADEMemory probes EnableADE on VMs of increasing memory from the size
@@ -89,20 +100,28 @@ func Q17ADEMemory(seed uint64) (Answer, error) {
 }
 
 // memoryNeed is what probing EnableADE at increasing memory found: the
-// smallest memory it was allowed on, and the largest it was refused on for
-// lack of memory (F72), 0 if none.
-type memoryNeed struct{ allowedGB, refusedGB int }
+// smallest memory it was allowed on, the largest it was refused on for
+// lack of memory (F72), 0 if none, and the sizes with less memory than the
+// allowed one that said nothing about memory (refused for another reason,
+// or unable to run the image).
+type memoryNeed struct {
+	allowedGB, refusedGB int
+	below                []string
+}
 
-// String says "at least 8 GB (4 GB refused)", or "4 GB suffices" when no
-// size was refused for its memory.
+// String says "at least 8 GB (4 GB refused)", or, when no size was refused
+// for its memory, "4 GB suffices" and what the catalogue offered below it.
 func (m memoryNeed) String() string {
 	switch {
 	case m.allowedGB == 0:
 		return "refused on every size probed"
-	case m.refusedGB == 0:
-		return fmt.Sprintf("%d GB suffices (no size was refused for its memory)", m.allowedGB)
+	case m.refusedGB != 0:
+		return fmt.Sprintf("at least %d GB (%d GB refused)", m.allowedGB, m.refusedGB)
+	case len(m.below) == 0:
+		return fmt.Sprintf("%d GB suffices (the least memory of the catalogue's sizes)", m.allowedGB)
 	}
-	return fmt.Sprintf("at least %d GB (%d GB refused)", m.allowedGB, m.refusedGB)
+	return fmt.Sprintf("%d GB suffices; less memory was not probed: the catalogue's sizes below %d GB were refused for other reasons (%s)",
+		m.allowedGB, m.allowedGB, strings.Join(m.below, ", "))
 }
 
 // probeMemory creates VMs of the catalogue's sizes in order of memory and
@@ -113,13 +132,17 @@ func (s *scenario) probeMemory(t *Table, n int, osName, image string, vol lifecy
 	sizes := lifecycle.Sizes()
 	slices.SortStableFunc(sizes, func(a, b lifecycle.Size) int { return cmp.Compare(a.MemoryGB, b.MemoryGB) })
 	var m memoryNeed
+	var other []lifecycle.Size // sizes that said nothing about memory
+	var why []string
 	for i, z := range sizes {
 		if !s.ok() {
 			break
 		}
 		vm := fmt.Sprintf("p%d-%d", n, i)
 		if err := s.w.CreateVM(lifecycle.VMSpec{Name: vm, Subscription: sub, Region: region, Image: image, Size: z.Name}); err != nil {
-			continue // the size does not take this image at all
+			// The size does not take this image at all.
+			other, why = append(other, z), append(why, "cannot run the image: "+s.tryQuiet(err).String())
+			continue
 		}
 		s.dataDisk(vm, vm+"-data", "")
 		r := s.try(fmt.Sprintf("%s %s (%d GB), %s volumes", osName, z.Name, z.MemoryGB, vol), s.w.EnableADE(vm, lifecycle.ADESpec{Vault: kv, Volumes: vol}))
@@ -127,9 +150,16 @@ func (s *scenario) probeMemory(t *Table, n int, osName, image string, vol lifecy
 		switch {
 		case !r.Refused:
 			m.allowedGB = z.MemoryGB
+			for j, o := range other {
+				if o.MemoryGB < m.allowedGB {
+					m.below = append(m.below, fmt.Sprintf("%s, %d GB: %s", o.Name, o.MemoryGB, why[j]))
+				}
+			}
 			return m
 		case r.Fact == "F72":
 			m.refusedGB = z.MemoryGB
+		default:
+			other, why = append(other, z), append(why, r.String())
 		}
 	}
 	return m
@@ -181,7 +211,7 @@ func Q19Insider(seed uint64) (Answer, error) {
 	t := &Table{Header: []string{"what the insider holds", "readable", "layers"}}
 	var vs []lifecycle.Verdict
 	var ciphertext []bool
-	var plain []string
+	var plain, disks, disksRead []string
 	for _, c := range []struct {
 		name string
 		a    lifecycle.Artifact
@@ -204,6 +234,12 @@ func Q19Insider(seed uint64) (Answer, error) {
 		if v.Readable {
 			plain = append(plain, c.name)
 		}
+		if c.a.Kind == lifecycle.MediaArtifact {
+			disks = append(disks, strings.TrimPrefix(c.name, "data disk, "))
+			if !v.Readable {
+				disksRead = append(disksRead, c.name)
+			}
+		}
 		t.Rows = append(t.Rows, []string{c.name, yesNo(v.Readable), layers(v)})
 	}
 	if !s.ok() {
@@ -211,21 +247,19 @@ func Q19Insider(seed uint64) (Answer, error) {
 	}
 	s.diagram.add("raw media of a double-encrypted disk", vs[2], s.cmk)
 	s.diagram.add("temp disk without encryption at host", vs[4], "")
-	n, disks := 0, 0
-	for i, c := range ciphertext {
+	n := 0
+	for _, c := range ciphertext {
 		if c {
 			n++
-			if i < 4 {
-				disks++
-			}
 		}
 	}
-	what := map[string]string{"yes": "ciphertext", "no": "plaintext", "partly": "partly ciphertext"}[verdictWord(ciphertext...)]
+	what := map[string]string{"yes": "ciphertext", "no": "plaintext", "partly": "partly ciphertext", "n/a": "nothing read"}[verdictWord(ciphertext...)]
 	if len(plain) == 0 {
 		plain = []string{"none"}
 	}
-	a, err := s.finish(19, fmt.Sprintf("%s: %d of %d are not readable, among them the raw media of %d of 4 managed disks (platform key, customer key, double, ADE); readable: %s",
-		what, n, len(ciphertext), disks, strings.Join(plain, ", ")))
+	// Row names hold commas, so the lists are joined with "; ".
+	a, err := s.finish(19, fmt.Sprintf("%s: %d of %d are not readable, among them the raw media of %d of %d managed disks (%s); readable: %s",
+		what, n, len(ciphertext), len(disksRead), len(disks), strings.Join(disks, "; "), strings.Join(plain, "; ")))
 	a.Table = t
 	return a, err
 }
@@ -250,30 +284,34 @@ func Q20Rotation(seed uint64) (Answer, error) {
 			}
 		}
 	}
+	disks := len(s.disks["vm1"])
 	m := s.auditMark()
 	newID, err := s.w.RotateKey(admin, kv, "cmk")
 	s.do("RotateKey", err)
 	s.w.Advance(61 * time.Minute)
 	n, ops := s.kvOps(m)
-	s.note("Key Vault operations for the rotation and the re-wrap of 2 disks holding %d KiB: %d (%s)", 32*32, n, opsText(ops))
+	s.note("Key Vault operations for the rotation and the re-wrap of the VM's %d disks holding %d KiB: %d (%s)", disks, 32*32, n, opsText(ops))
 	s.note("old version %s, new version %s", shortID(old), shortID(newID))
-	// Re-wrapping keeps each disk's DEK: it is unwrapped with the old
-	// version and wrapped with the new one. A new DEK would need no unwrap,
-	// and the data under the old DEK would have to be rewritten.
-	var unwrapOld, wrapNew int
+	// What the audit log shows: each DEK unwrapped with the old version and
+	// wrapped with the new one, and no other call. It cannot show whether
+	// the media was rewritten: lifecycle exposes no bytes of a disk's raw
+	// media to compare before and after (see the answer's missing line).
+	var unwrapOld, wrapNew, other int
 	if s.ok() {
 		for _, e := range s.w.Vaults().AuditSince(m) {
 			switch {
-			case e.Result != "OK":
-			case e.Operation == "UnwrapKey" && e.ObjectID == old:
+			case e.Caller.ID == vault.SystemID:
+			case e.Result == "OK" && e.Operation == "UnwrapKey" && e.ObjectID == old:
 				unwrapOld++
-			case e.Operation == "WrapKey" && e.ObjectID == newID:
+			case e.Result == "OK" && e.Operation == "WrapKey" && e.ObjectID == newID:
 				wrapNew++
+			case e.Operation != "RotateKey":
+				other++
 			}
 		}
 	}
-	const disks = 2
-	sameDEKs := unwrapOld == disks && wrapNew == disks
+	rewrapOnly := unwrapOld == disks && wrapNew == disks && other == 0
+	s.lack("a view of a disk's raw media (its bytes or a digest of them) to compare before and after the rotation: the answer rests on the audit log")
 	after := s.verdict("old data after rotation", guest("vm1"), diskA("vm1-data"))
 	var oldOff refusal
 	if old != "" {
@@ -304,10 +342,10 @@ func Q20Rotation(seed uint64) (Answer, error) {
 	s.fact("F13", "F44", "F50", "F83")
 	s.diagram.add("after rotation, old version disabled", still, newID)
 	s.diagram.add("ADE after KEK rotation", ade, "")
-	kept := "each disk keeps its DEK"
-	if !sameDEKs {
-		kept = "not a plain re-wrap of each disk's DEK"
+	shows := fmt.Sprintf("the audit log shows only the unwrap of the VM's %d DEKs with the old version (%d) and their wrap with the new one (%d), and no other Key Vault call", disks, unwrapOld, wrapNew)
+	if !rewrapOnly {
+		shows = fmt.Sprintf("the audit log shows more than a re-wrap of the VM's %d DEKs: %d unwraps with the old version, %d wraps with the new one, %d other calls", disks, unwrapOld, wrapNew, other)
 	}
-	return s.finish(20, fmt.Sprintf("%s: the rotation unwrapped %d DEKs with the old version and wrapped %d with the new one for %d disks (%d Key Vault operations): %s; old data stays readable: %s (after the rotation %s; disabling the old version is %s, then %s); ADE: re-running enable with the new KEK is %s, the BEK secret changes: %s, data %s",
-		yesNo(!sameDEKs), unwrapOld, wrapNew, disks, n, kept, verdictWord(after.Readable, still.Readable), readable(after), oldOff, readable(still), rerun, yesNo(bek1 != bek2), readable(ade)))
+	return s.finish(20, fmt.Sprintf("%s: %s (%d Key Vault operations); old data stays readable: %s (after the rotation %s; disabling the old version is %s, then %s); ADE: re-running enable with the new KEK is %s, the BEK secret changes: %s, data %s",
+		yesNo(!rewrapOnly), shows, n, verdictWord(after.Readable, still.Readable), readable(after), oldOff, readable(still), rerun, yesNo(bek1 != bek2), readable(ade)))
 }

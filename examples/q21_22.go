@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/atrest-sim/atrest/lifecycle"
 )
@@ -40,6 +41,7 @@ func Q21Cost(seed uint64) (Answer, error) {
 		{name: "ADE, BEK + KEK", ade: true, kek: true},
 	}
 	phases := []string{"provision", "write 64 files", "restart", "deallocate + start", "backup"}
+	const writePhase = 1
 	for i, o := range opts {
 		c := newScenario(seed + uint64(i) + 1)
 		if o.des != "" {
@@ -99,12 +101,65 @@ func Q21Cost(seed uint64) (Answer, error) {
 	var parts []string
 	writes := 0
 	for _, o := range opts {
-		parts = append(parts, fmt.Sprintf("%s %d", o.name, o.total))
-		writes += o.ops[1]
+		parts = append(parts, fmt.Sprintf("%s %d (%s)", o.name, o.total, usedIn(phases, o.ops[:])))
+		writes += o.ops[writePhase]
 	}
-	a, err := s.finish(21, fmt.Sprintf("Key Vault operations for the same workload (provision, 64 writes, restart, deallocate + start, backup): %s; the 64 writes cost %d in all options together: keys are used at provisioning, boot and backup, not per byte", strings.Join(parts, "; "), writes))
+	perWrite := "no option calls Key Vault per write"
+	if writes > 0 {
+		perWrite = "some option calls Key Vault while writing"
+	}
+	a, err := s.finish(21, fmt.Sprintf("Key Vault operations for the same workload (%s), and the phases that made them: %s; the %s phase cost %d in all options together: %s",
+		strings.Join(phases, ", "), strings.Join(parts, "; "), phases[writePhase], writes, perWrite))
 	a.Table = t
 	return a, err
+}
+
+// usedIn names the phases whose operation count is above zero: "calls at
+// provision, restart", or "no call".
+func usedIn(phases []string, ops []int) string {
+	var at []string
+	for i, n := range ops {
+		if n > 0 && i < len(phases) {
+			at = append(at, phases[i])
+		}
+	}
+	if len(at) == 0 {
+		return "no call"
+	}
+	return "calls at " + strings.Join(at, ", ")
+}
+
+// adeRetirement probes ADE's retirement (F64) in a world of its own: it
+// enables ADE on one VM the day before the date the world's options give
+// and on another VM on that date, and says what the probe established, for
+// example "EnableADE is allowed on 2028-09-14 and refused (F64: not
+// supported) on 2028-09-15".
+func (s *scenario) adeRetirement(seed uint64, opts *lifecycle.Options) string {
+	if !s.ok() {
+		return ""
+	}
+	p := newScenarioWith(seed, opts)
+	p.vm("before", ubuntu, d2v3, "")
+	p.vm("after", ubuntu, d2v3, "")
+	if !p.ok() {
+		s.do("ADE retirement probe", p.err)
+		return ""
+	}
+	date := p.w.Options().ADERetirement
+	if wait := date.Add(-day).Sub(p.w.Now()); wait > 0 {
+		p.w.Advance(wait)
+	}
+	dayBefore := p.w.Now().Format(time.DateOnly)
+	before := p.tryQuiet(p.w.EnableADE("before", lifecycle.ADESpec{Vault: kv, Volumes: lifecycle.VolumeAll}))
+	if wait := date.Sub(p.w.Now()); wait > 0 {
+		p.w.Advance(wait)
+	}
+	on := p.w.Now().Format(time.DateOnly)
+	at := p.tryQuiet(p.w.EnableADE("after", lifecycle.ADESpec{Vault: kv, Volumes: lifecycle.VolumeAll}))
+	s.do("ADE retirement probe", p.err)
+	s.note("ADE retirement probe: EnableADE on %s: %s; on %s: %s", dayBefore, before, on, at)
+	s.fact(before.Fact, at.Fact)
+	return fmt.Sprintf("EnableADE is %s on %s and %s on %s", before, dayBefore, at, on)
 }
 
 // sortedFacts returns the facts recorded so far, in numeric order.
@@ -121,8 +176,12 @@ type coverage struct {
 
 // Q22SSEOrADE builds one world per option, probes what it covers and what
 // it refuses, and lays the results side by side.
-func Q22SSEOrADE(seed uint64) (Answer, error) {
-	s := newScenario(seed)
+func Q22SSEOrADE(seed uint64) (Answer, error) { return q22SSEOrADE(seed, nil) }
+
+// q22SSEOrADE is Q22SSEOrADE under the rule switches opts (nil: the
+// defaults).
+func q22SSEOrADE(seed uint64, opts *lifecycle.Options) (Answer, error) {
+	s := newScenarioWith(seed, opts)
 	type option struct {
 		name     string
 		des, eah bool
@@ -136,7 +195,7 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 	}
 	options[1].des = true
 	rows := []string{
-		"media at rest (storage insider)",
+		"media at rest, every disk of the VM (storage insider)",
 		"downloaded VHD on premises",
 		"temp disk at rest (v3 size)",
 		"host cache of the data disk (insider)",
@@ -150,9 +209,10 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 		"VM reads its own data",
 	}
 	cols := make([]coverage, len(options))
+	var vmDisks []string // the disks of each option's VM
 	refusals := make([]int, len(options))
 	for i, o := range options {
-		c := newScenario(seed + uint64(i) + 1)
+		c := newScenarioWith(seed+uint64(i)+1, opts)
 		des := ""
 		c.withCMK()
 		c.withKEK()
@@ -161,14 +221,19 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 		}
 		c.do("RegisterEncryptionAtHost", c.w.RegisterEncryptionAtHost(sub))
 		c.do("GrantBackupAccess", c.w.GrantBackupAccess(kv))
-		c.do("CreateVM", c.w.CreateVM(lifecycle.VMSpec{Name: "vm1", Subscription: sub, Region: region, Image: ubuntu, Size: d2v3, OSDiskDES: des, EncryptionAtHost: o.eah}))
+		c.createVM(lifecycle.VMSpec{Name: "vm1", Subscription: sub, Region: region, Image: ubuntu, Size: d2v3, OSDiskDES: des, EncryptionAtHost: o.eah})
 		c.dataDisk("vm1", "vm1-data", des)
 		if o.ade {
 			c.ade("vm1", true)
 		}
 		c.do("WriteFile temp", c.w.WriteFile("vm1", lifecycle.TempDisk, "/swapfile", []byte("swapped-out page")))
 		own := c.check("own", guest("vm1"), diskA("vm1-data"))
-		media := c.check("media", insider, mediaA("vm1-data"))
+		// The raw media of every disk of the VM, OS disk included.
+		var media []lifecycle.Verdict
+		for _, d := range c.disks["vm1"] {
+			media = append(media, c.check("media "+d, insider, mediaA(d)))
+		}
+		vmDisks = c.disks["vm1"]
 		temp := c.check("temp", insider, tempA("vm1"))
 		cache := c.check("cache", insider, cacheA("vm1", "vm1-data"))
 		c.do("BackupVM", c.w.BackupVM("vm1", "rp1"))
@@ -227,18 +292,19 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 			s.fact(f)
 		}
 		s.fact(small.Fact, custom.Fact, aSeries.Fact, switchCMK.Fact)
-		covered := func(v lifecycle.Verdict) string {
-			if v.Readable {
-				return "plaintext"
+		covered := func(vs ...lifecycle.Verdict) string {
+			enc := make([]bool, len(vs))
+			for i, v := range vs {
+				enc[i] = !v.Readable
 			}
-			return "encrypted"
+			return map[string]string{"yes": "encrypted", "no": "plaintext", "partly": "partly encrypted", "n/a": "no disk"}[verdictWord(enc...)]
 		}
 		cmkCell := "n/a"
 		if o.ade {
 			cmkCell = switchCMK.String()
 		}
 		cols[i] = coverage{name: o.name, v: own, cells: []string{
-			covered(media), covered(vhd), covered(temp), covered(cache), readable(rp),
+			covered(media...), covered(vhd), covered(temp), covered(cache), readable(rp),
 			covered(repRaw) + ", " + readable(repDR) + " in the DR region", covered(tempDR),
 			small.String(), custom.String(), aSeries.String(), cmkCell, yesNo(own.Readable),
 		}}
@@ -262,8 +328,9 @@ func Q22SSEOrADE(seed uint64) (Answer, error) {
 	s.diagram.add(cols[1].name, cols[1].v, "")
 	s.diagram.add(cols[3].name, cols[3].v, "")
 	sse, eah, ade := cols[1].cells, cols[2].cells, cols[3].cells
-	a, err := s.finish(22, fmt.Sprintf("SSE: media at rest %s on every disk with %d refusals, but a downloaded VHD is %s, a recovery point is %s by the backup operator, and the temp disk is %s and the host caches %s unless encryption at host is on (temp disk %s, caches %s; the temp disk is %s after a DR failover); ADE: VHD %s, recovery point %s by the backup operator, host caches %s, temp disk %s (Linux without EncryptFormatAll), at the cost of %d refusals and retirement on %s",
-		sse[0], refusals[1], sse[1], sse[4], sse[2], sse[3], eah[2], eah[3], eah[6], ade[1], ade[4], ade[3], ade[2], refusals[3], lifecycle.DefaultOptions().ADERetirement.Format("2006-01-02")))
+	retire := s.adeRetirement(seed, opts)
+	a, err := s.finish(22, fmt.Sprintf("SSE: media at rest %s on the VM's %d disks (%s) with %d refusals, but a downloaded VHD is %s, a recovery point is %s by the backup operator, and the temp disk is %s and the host caches %s; with encryption at host the temp disk is %s and the caches %s (the temp disk is %s after a DR failover); ADE: VHD %s, recovery point %s by the backup operator, host caches %s, temp disk %s (Linux without EncryptFormatAll), at the cost of %d refusals, and %s",
+		sse[0], len(vmDisks), strings.Join(vmDisks, ", "), refusals[1], sse[1], sse[4], sse[2], sse[3], eah[2], eah[3], eah[6], ade[1], ade[4], ade[3], ade[2], refusals[3], retire))
 	a.Table = t
 	return a, err
 }

@@ -53,6 +53,10 @@ type scenario struct {
 	// versioned id of the ADE key-encryption key, once created.
 	cmk, kek string
 	hasHost  bool
+	// disks lists, per VM, the disks the scenario created it with or
+	// attached to it, in that order: lifecycle has no accessor that lists
+	// a VM's disks.
+	disks map[string][]string
 }
 
 // newScenario returns a world with subscription prod in westeurope and the
@@ -62,7 +66,7 @@ func newScenario(seed uint64) *scenario { return newScenarioWith(seed, nil) }
 
 // newScenarioWith is newScenario with rule switches.
 func newScenarioWith(seed uint64, opts *lifecycle.Options) *scenario {
-	s := &scenario{facts: map[string]bool{}}
+	s := &scenario{facts: map[string]bool{}, disks: map[string][]string{}}
 	w, err := lifecycle.New(lifecycle.Config{Seed: seed, Options: opts, RSAKeys: rsaPool})
 	if err != nil {
 		s.err = err
@@ -134,9 +138,20 @@ func (s *scenario) vm(name, image, size, des string) {
 	if !s.ok() {
 		return
 	}
-	w := s.w
-	s.do("CreateVM "+name, w.CreateVM(lifecycle.VMSpec{Name: name, Subscription: sub, Region: region, Image: image, Size: size, OSDiskDES: des}))
+	s.createVM(lifecycle.VMSpec{Name: name, Subscription: sub, Region: region, Image: image, Size: size, OSDiskDES: des})
 	s.dataDisk(name, name+"-data", des)
+}
+
+// createVM creates a VM and records its OS disk, which CreateVM names
+// <name>-osdisk.
+func (s *scenario) createVM(spec lifecycle.VMSpec) {
+	if !s.ok() {
+		return
+	}
+	s.do("CreateVM "+spec.Name, s.w.CreateVM(spec))
+	if s.ok() {
+		s.disks[spec.Name] = append(s.disks[spec.Name], spec.Name+"-osdisk")
+	}
 }
 
 // dataDisk creates, attaches and mounts a data disk and writes the CSV.
@@ -147,6 +162,9 @@ func (s *scenario) dataDisk(vm, d, des string) {
 	w := s.w
 	s.do("CreateDisk "+d, w.CreateDisk(lifecycle.DiskSpec{Name: d, Subscription: sub, Region: region, SizeMiB: 16, DES: des}))
 	s.do("AttachDisk "+d, w.AttachDisk(vm, d))
+	if s.ok() {
+		s.disks[vm] = append(s.disks[vm], d)
+	}
 	s.do("Mount "+d, w.Mount(vm, d))
 	s.do("WriteFile "+d, w.WriteFile(vm, d, csvPath, csvData))
 }
