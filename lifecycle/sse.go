@@ -293,6 +293,56 @@ type DiskSpec struct {
 	DES string
 	// Ultra marks an Ultra or Premium SSD v2 disk (F48, F55).
 	Ultra bool
+	// Encryption, when set, is the encryption type the request names, as
+	// the Compute API's encryption.type does; it must agree with DES. Empty
+	// means the type DES implies. There is no type without encryption
+	// (F43): any other value is refused with ErrInvalid.
+	Encryption EncryptionType
+}
+
+// EncryptionType is a managed disk's encryption type as the Compute API
+// names it (F43, F45, F54). SSE cannot be turned off: there is no type
+// without encryption.
+type EncryptionType string
+
+// The encryption types of a managed disk.
+const (
+	// EncryptionAtRestWithPlatformKey: SSE with a platform-managed key (PMK).
+	EncryptionAtRestWithPlatformKey EncryptionType = "EncryptionAtRestWithPlatformKey"
+	// EncryptionAtRestWithCustomerKey: SSE with a customer-managed key
+	// through a disk encryption set (CMK).
+	EncryptionAtRestWithCustomerKey EncryptionType = "EncryptionAtRestWithCustomerKey"
+	// EncryptionAtRestWithPlatformAndCustomerKeys: double encryption, a
+	// platform-key layer under a customer-key layer (F54).
+	EncryptionAtRestWithPlatformAndCustomerKeys EncryptionType = "EncryptionAtRestWithPlatformAndCustomerKeys"
+)
+
+// checkEncryptionType refuses an encryption type that does not exist (F43)
+// or that disagrees with the disk encryption set named (F45, F54).
+func (w *World) checkEncryptionType(op string, s DiskSpec) error {
+	switch s.Encryption {
+	case "":
+		return nil
+	case EncryptionAtRestWithPlatformKey, EncryptionAtRestWithCustomerKey, EncryptionAtRestWithPlatformAndCustomerKeys:
+	default:
+		return refuse(op, "F43", ErrInvalid, fmt.Sprintf("encryption type %q: SSE cannot be turned off; the types are %s, %s and %s",
+			s.Encryption, EncryptionAtRestWithPlatformKey, EncryptionAtRestWithCustomerKey, EncryptionAtRestWithPlatformAndCustomerKeys))
+	}
+	want := EncryptionAtRestWithPlatformKey
+	if s.DES != "" {
+		d, ok := w.des[s.DES]
+		if !ok {
+			return refuse(op, "", ErrNotFound, "DES "+s.DES)
+		}
+		want = EncryptionAtRestWithCustomerKey
+		if d.spec.Double {
+			want = EncryptionAtRestWithPlatformAndCustomerKeys
+		}
+	}
+	if s.Encryption != want {
+		return refuse(op, "F45", ErrInvalid, fmt.Sprintf("encryption type %s with DES %q: the disk would be %s", s.Encryption, s.DES, want))
+	}
+	return nil
 }
 
 // platformKEK returns the platform key of a region, creating it on first
@@ -313,6 +363,9 @@ func (w *World) platformKEK(region string) (*envelope.AESKEK, error) {
 func (w *World) newManaged(op string, s DiskSpec) (*disk.Managed, error) {
 	if s.SizeMiB <= 0 || s.SizeMiB > maxDiskMiB {
 		return nil, refuse(op, "", ErrInvalid, fmt.Sprintf("disk size %d MiB out of range", s.SizeMiB))
+	}
+	if err := w.checkEncryptionType(op, s); err != nil {
+		return nil, err
 	}
 	pmk, err := w.platformKEK(s.Region)
 	if err != nil {
