@@ -23,14 +23,14 @@ func ExampleQ01DefaultEncryption() {
 	show(examples.Q01DefaultEncryption(1))
 	// Output:
 	// Q1. Is data on managed disks encrypted at rest by default, and can that be turned off?
-	// A: yes: a disk created with no settings has SSE-PMK (raw media not readable, its VM reads it: yes); can it be turned off: no: asking for no customer key is allowed and a no-op (SSE-PMK before, SSE-PMK after), raw media not readable, VM reads: yes
+	// A: yes: a disk created with no settings has SSE-PMK (raw media not readable, its VM reads it: yes); can it be turned off: no: a new disk with encryption type None is refused (F43: invalid argument); asking for no customer key is allowed and a no-op (SSE-PMK before, SSE-PMK after), raw media not readable, VM reads: yes
 	//   - raw media of a new disk with default settings: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - the VM reading it: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
+	//   - CreateDisk(encryption type None): asking for a disk without SSE: refused (F43: invalid argument) by CreateDisk: encryption type "None": SSE cannot be turned off; the types are EncryptionAtRestWithPlatformKey, EncryptionAtRestWithCustomerKey and EncryptionAtRestWithPlatformAndCustomerKeys
 	//   - SetDiskEncryption(vm1-data, no disk encryption set): asking for no customer key: allowed
 	//   - raw media of vm1-data afterwards: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   - the VM reading it afterwards: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   facts: F43 F44
-	//   missing: a request for a disk without SSE: lifecycle's disk API has no encryption setting that could ask for 'none' (DiskSpec and VMSpec name only a disk encryption set), so no refusal of 'off' can be shown
 }
 
 // Question 2, computed with seed 1.
@@ -91,7 +91,7 @@ func ExampleQ06OptOut() {
 	show(examples.Q06OptOut(1))
 	// Output:
 	// Q6. Can I opt out of ADE? Can I disable SSE?
-	// A: opt out of ADE: yes (a VM created without it: SSE-PMK > files; with it: SSE-PMK > ADE dm-crypt > files); disable it later: partly (Linux data volume allowed, data readable, layers SSE-PMK > files; Linux with an encrypted OS volume refused (F77: not supported); Windows allowed); a customer key on the formerly ADE disk afterwards: refused (F53: encryption types exclude each other); disable SSE: no: asking for no customer key is allowed and a no-op (SSE-PMK before, SSE-PMK after), raw media not readable
+	// A: opt out of ADE: yes (a VM created without it: SSE-PMK > files; with it: SSE-PMK > ADE dm-crypt > files); disable it later: partly (Linux data volume allowed, data readable, layers SSE-PMK > files; Linux with an encrypted OS volume refused (F77: not supported); Windows allowed); a customer key on the formerly ADE disk afterwards: refused (F53: encryption types exclude each other); disable SSE: no: a new disk with encryption type None is refused (F43: invalid argument); asking for no customer key is allowed and a no-op (SSE-PMK before, SSE-PMK after), raw media not readable
 	//   - a VM created without ADE: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-PMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - disabling ADE on the data volume of a Linux VM whose OS volume is encrypted: refused (F77: not supported) by DisableADE: Linux supports disabling ADE only while the OS volume is not encrypted
 	//   - a Linux VM with ADE on its data volume: guest OS of lnxdata -> disk lnxdata-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
@@ -100,10 +100,10 @@ func ExampleQ06OptOut() {
 	//   - disabling ADE on all volumes of a Windows VM: allowed
 	//   - moving the formerly ADE disk to a customer key: refused (F53: encryption types exclude each other) by SetDiskEncryption: disks currently or previously encrypted with ADE cannot use customer-managed keys
 	//   - raw media of vm1-data: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
+	//   - CreateDisk(encryption type None): asking for a disk without SSE: refused (F43: invalid argument) by CreateDisk: encryption type "None": SSE cannot be turned off; the types are EncryptionAtRestWithPlatformKey, EncryptionAtRestWithCustomerKey and EncryptionAtRestWithPlatformAndCustomerKeys
 	//   - SetDiskEncryption(vm1-data, no disk encryption set): asking for no customer key: allowed
 	//   - raw media of vm1-data afterwards: storage insider -> raw media vm1-data: not readable (cannot obtain SSE DEKs); layers: SSE-PMK > files; key SSE DEKs: not obtainable (the media holds only ciphertext; the DEKs are wrapped by keys the media does not carry)
 	//   facts: F43 F44 F53 F63 F65 F77 F82 F84
-	//   missing: a request for a disk without SSE: lifecycle's disk API has no encryption setting that could ask for 'none' (DiskSpec and VMSpec name only a disk encryption set), so no refusal of 'off' can be shown
 }
 
 // Question 7, computed with seed 1.
@@ -383,16 +383,16 @@ func ExampleQ20Rotation() {
 	show(examples.Q20Rotation(1))
 	// Output:
 	// Q20. Does rotating my key re-encrypt my data? Does old data stay readable?
-	// A: no: the audit log shows only the unwrap of the VM's 2 DEKs with the old version (2) and their wrap with the new one (2), and no other Key Vault call (5 Key Vault operations); old data stays readable: yes (after the rotation readable; disabling the old version is allowed, then readable); ADE: re-running enable with the new KEK is allowed, the BEK secret changes: yes, data readable
+	// A: no: the bytes at rest of 0 of the VM's 2 disks changed; the audit log shows only the unwrap of the VM's 2 DEKs with the old version (2) and their wrap with the new one (2), and no other Key Vault call (5 Key Vault operations); old data stays readable: yes (after the rotation readable; disabling the old version is allowed, then readable); ADE: re-running enable with the new KEK is allowed, the BEK secret changes: yes, data readable
 	//   - Key Vault operations for the rotation and the re-wrap of the VM's 2 disks holding 1024 KiB: 5 (RotateKey 1, UnwrapKey 2, WrapKey 2)
 	//   - old version kv1/keys/cmk/4dacdc1b, new version kv1/keys/cmk/9d024bae
+	//   - bytes at rest of the VM's 2 disks (SHA-256 of every written sector) before the rotation and after the pickup: 0 of 2 changed
 	//   - old data after rotation: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - disabling the old key version: allowed
 	//   - old data with the old version disabled, after a restart: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - re-running EnableADE with the KEK's new version: allowed
 	//   - ADE VM after the KEK rotation and a deallocation: guest OS of vm2 -> disk vm2-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
 	//   facts: F13 F44 F50 F63 F65 F82 F83
-	//   missing: a view of a disk's raw media (its bytes or a digest of them) to compare before and after the rotation: the answer rests on the audit log
 }
 
 // Question 21, computed with seed 1.

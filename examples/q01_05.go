@@ -64,9 +64,9 @@ func readable(v lifecycle.Verdict) string {
 }
 
 // Q01DefaultEncryption creates a disk with no encryption settings, reads
-// its raw media as a storage insider and through its VM, then asks for the
-// disk to have no customer key (the only encryption request lifecycle's
-// disk API takes without one) and reads again.
+// its raw media as a storage insider and through its VM, then asks for a
+// new disk with encryption type "None" and for the disk to have no
+// customer key, and reads again.
 func Q01DefaultEncryption(seed uint64) (Answer, error) {
 	s := newScenario(seed)
 	s.vm("vm1", ubuntu, d2v3, "")
@@ -80,38 +80,44 @@ func Q01DefaultEncryption(seed uint64) (Answer, error) {
 	encrypted := !raw.Readable && hasLayer(raw, "SSE")
 	return s.finish(1, fmt.Sprintf("%s: a disk created with no settings has %s (raw media %s, its VM reads it: %s); can it be turned off: %s: %s, VM reads: %s",
 		yesNo(encrypted), sseLayer(raw), readable(raw), yesNo(g.Readable),
-		yesNo(!noCMK.stillOn), noCMK, yesNo(g2.Readable)))
+		yesNo(noCMK.off()), noCMK, yesNo(g2.Readable)))
 }
 
-// noCMKOutcome is what asking for no customer key on a disk did.
+// noCMKOutcome is what asking for no customer key on a disk, and for a
+// new disk without encryption, did.
 type noCMKOutcome struct {
 	r             refusal
+	none          refusal // CreateDisk with encryption type "None"
 	before, after lifecycle.Verdict
 	stillOn       bool // raw media still under SSE and not readable
 }
 
-// String says, for example, "asking for no customer key is allowed and a
+// String says, for example, "a disk with encryption type None is refused
+// (F43: invalid request); asking for no customer key is allowed and a
 // no-op (SSE-PMK before and after), raw media not readable".
 func (o noCMKOutcome) String() string {
 	what := "changes the disk"
 	if sseLayer(o.before) == sseLayer(o.after) && o.before.Readable == o.after.Readable {
 		what = "a no-op"
 	}
-	return fmt.Sprintf("asking for no customer key is %s and %s (%s before, %s after), raw media %s",
-		o.r, what, sseLayer(o.before), sseLayer(o.after), readable(o.after))
+	return fmt.Sprintf("a new disk with encryption type None is %s; asking for no customer key is %s and %s (%s before, %s after), raw media %s",
+		o.none, o.r, what, sseLayer(o.before), sseLayer(o.after), readable(o.after))
 }
 
-// noCustomerKey asks for disk d (its VM deallocated) to have no customer
-// key, SetDiskEncryption with no disk encryption set, and reads its raw
-// media again; before is the raw-media verdict from before. lifecycle has
-// no request for a disk without SSE at all, so the answer records that as
-// missing.
+// off reports whether either request turned SSE off.
+func (o noCMKOutcome) off() bool { return !o.none.Refused || !o.stillOn }
+
+// noCustomerKey asks for a new disk whose encryption type is "None" (the
+// Compute API has no such type), then for disk d (its VM deallocated) to
+// have no customer key, SetDiskEncryption with no disk encryption set, and
+// reads its raw media again; before is the raw-media verdict from before.
 func (s *scenario) noCustomerKey(d string, before lifecycle.Verdict) noCMKOutcome {
 	o := noCMKOutcome{before: before}
+	o.none = s.try("CreateDisk(encryption type None): asking for a disk without SSE",
+		s.w.CreateDisk(lifecycle.DiskSpec{Name: d + "-none", Subscription: sub, Region: region, SizeMiB: 16, Encryption: "None"}))
 	o.r = s.try("SetDiskEncryption("+d+", no disk encryption set): asking for no customer key", s.w.SetDiskEncryption(d, ""))
 	o.after = s.verdict("raw media of "+d+" afterwards", insider, mediaA(d))
 	o.stillOn = !o.after.Readable && hasLayer(o.after, "SSE")
-	s.lack("a request for a disk without SSE: lifecycle's disk API has no encryption setting that could ask for 'none' (DiskSpec and VMSpec name only a disk encryption set), so no refusal of 'off' can be shown")
 	return o
 }
 

@@ -38,7 +38,7 @@ func Q06OptOut(seed uint64) (Answer, error) {
 	return s.finish(6, fmt.Sprintf("opt out of ADE: %s (a VM created without it: %s; with it: %s); disable it later: %s (Linux data volume %s, data %s, layers %s; Linux with an encrypted OS volume %s; Windows %s); a customer key on the formerly ADE disk afterwards: %s; disable SSE: %s: %s",
 		yesNo(!hasLayer(plain, "ADE") && hasLayer(enc, "ADE")), layers(plain), layers(enc),
 		verdictWord(!lnxData.Refused, !lnxOS.Refused, !win.Refused), lnxData, readable(dec), layers(dec), lnxOS, win, cmk,
-		yesNo(!noCMK.stillOn), noCMK))
+		yesNo(noCMK.off()), noCMK))
 }
 
 // Q07Backup backs up an SSE-CMK VM, an ADE VM with a BEK only and an ADE

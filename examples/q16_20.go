@@ -264,9 +264,11 @@ func Q19Insider(seed uint64) (Answer, error) {
 	return a, err
 }
 
-// Q20Rotation rotates a customer key with automatic rotation, counts the
-// Key Vault operations, disables the old version, and rotates an ADE KEK
-// by re-running enable.
+
+// Q20Rotation rotates a customer key with automatic rotation, fingerprints
+// the bytes at rest of the VM's disks before and after the pickup, counts
+// the Key Vault operations, disables the old version, and rotates an ADE
+// KEK by re-running enable.
 func Q20Rotation(seed uint64) (Answer, error) {
 	s := newScenario(seed)
 	s.withCMK()
@@ -285,6 +287,21 @@ func Q20Rotation(seed uint64) (Answer, error) {
 		}
 	}
 	disks := len(s.disks["vm1"])
+	// The bytes at rest of every disk of the VM, fingerprinted before the
+	// rotation and after the DES picked up the new version (F50).
+	digests := func() [][32]byte {
+		var out [][32]byte
+		for _, d := range s.disks["vm1"] {
+			if !s.ok() {
+				break
+			}
+			dg, err := s.w.RawDigest(diskA(d))
+			s.do("RawDigest "+d, err)
+			out = append(out, dg)
+		}
+		return out
+	}
+	atRest := digests()
 	m := s.auditMark()
 	newID, err := s.w.RotateKey(admin, kv, "cmk")
 	s.do("RotateKey", err)
@@ -292,10 +309,15 @@ func Q20Rotation(seed uint64) (Answer, error) {
 	n, ops := s.kvOps(m)
 	s.note("Key Vault operations for the rotation and the re-wrap of the VM's %d disks holding %d KiB: %d (%s)", disks, 32*32, n, opsText(ops))
 	s.note("old version %s, new version %s", shortID(old), shortID(newID))
+	rewritten := 0
+	for i, dg := range digests() {
+		if i < len(atRest) && dg != atRest[i] {
+			rewritten++
+		}
+	}
+	s.note("bytes at rest of the VM's %d disks (SHA-256 of every written sector) before the rotation and after the pickup: %d of %d changed", disks, rewritten, disks)
 	// What the audit log shows: each DEK unwrapped with the old version and
-	// wrapped with the new one, and no other call. It cannot show whether
-	// the media was rewritten: lifecycle exposes no bytes of a disk's raw
-	// media to compare before and after (see the answer's missing line).
+	// wrapped with the new one, and no other call.
 	var unwrapOld, wrapNew, other int
 	if s.ok() {
 		for _, e := range s.w.Vaults().AuditSince(m) {
@@ -311,7 +333,6 @@ func Q20Rotation(seed uint64) (Answer, error) {
 		}
 	}
 	rewrapOnly := unwrapOld == disks && wrapNew == disks && other == 0
-	s.lack("a view of a disk's raw media (its bytes or a digest of them) to compare before and after the rotation: the answer rests on the audit log")
 	after := s.verdict("old data after rotation", guest("vm1"), diskA("vm1-data"))
 	var oldOff refusal
 	if old != "" {
@@ -346,6 +367,6 @@ func Q20Rotation(seed uint64) (Answer, error) {
 	if !rewrapOnly {
 		shows = fmt.Sprintf("the audit log shows more than a re-wrap of the VM's %d DEKs: %d unwraps with the old version, %d wraps with the new one, %d other calls", disks, unwrapOld, wrapNew, other)
 	}
-	return s.finish(20, fmt.Sprintf("%s: %s (%d Key Vault operations); old data stays readable: %s (after the rotation %s; disabling the old version is %s, then %s); ADE: re-running enable with the new KEK is %s, the BEK secret changes: %s, data %s",
-		yesNo(!rewrapOnly), shows, n, verdictWord(after.Readable, still.Readable), readable(after), oldOff, readable(still), rerun, yesNo(bek1 != bek2), readable(ade)))
+	return s.finish(20, fmt.Sprintf("%s: the bytes at rest of %d of the VM's %d disks changed; %s (%d Key Vault operations); old data stays readable: %s (after the rotation %s; disabling the old version is %s, then %s); ADE: re-running enable with the new KEK is %s, the BEK secret changes: %s, data %s",
+		yesNo(rewritten > 0), rewritten, disks, shows, n, verdictWord(after.Readable, still.Readable), readable(after), oldOff, readable(still), rerun, yesNo(bek1 != bek2), readable(ade)))
 }
