@@ -264,7 +264,6 @@ func Q19Insider(seed uint64) (Answer, error) {
 	return a, err
 }
 
-
 // Q20Rotation rotates a customer key with automatic rotation, fingerprints
 // the bytes at rest of the VM's disks before and after the pickup, counts
 // the Key Vault operations, disables the old version, and rotates an ADE
