@@ -237,11 +237,13 @@ func ExampleQ13FileRestore() {
 	show(examples.Q13FileRestore(1))
 	// Output:
 	// Q13. With ADE, can I back up individual folders? Can I restore a single file?
-	// A: a backup holds whole disks: vm1-osdisk, vm1-data, not the temp disk (guest-encrypted: yes; /data of a VM restored from it: customers.csv, reports, the same as the source's: yes); single-file restore: refused (F93: not supported); restoring the whole VM gives the file back intact: yes
+	// A: a backup holds whole disks: vm1-osdisk, vm1-data, not the temp disk (guest-encrypted: yes; /data of a VM restored from it: customers.csv, reports, the same as the source's: yes); single-file restore: refused (F93: not supported) (from an SSE-only VM's recovery point: allowed, intact: yes); restoring the whole VM gives the file back intact: yes
 	//   - the VM's disks: vm1-osdisk, vm1-data, temp; the recovery point holds: vm1-osdisk, vm1-data
 	//   - the recovery point's OS disk: backup operator -> recovery point rp1/vm1-osdisk: not readable (cannot obtain BEK); layers: SSE-PMK [removed by the storage service] > ADE dm-crypt > files; key SSE DEKs: obtainable (platform key held by the storage service); key BEK: not obtainable (the backup operator has no access to the BEK's key vault)
 	//   - the recovery point's data disk: backup operator -> recovery point rp1/vm1-data: not readable (cannot obtain BEK); layers: SSE-PMK [removed by the storage service] > ADE dm-crypt > files; key SSE DEKs: obtainable (platform key held by the storage service); key BEK: not obtainable (the backup operator has no access to the BEK's key vault)
-	//   - restoring files and folders from the ADE VM's recovery point: refused (F93: not supported) by RestoreVM: file and folder recovery from encrypted VMs is not supported
+	//   - recovering /data/reports/q1.txt from the ADE VM's recovery point: refused (F93: not supported) by RecoverFile: file and folder recovery from encrypted VMs is not supported
+	//   - recovering /data/reports/q1.txt from the SSE-only VM's recovery point: allowed
+	//   - the file recovered from the SSE-only VM's recovery point: "quarterly report"
 	//   - /data in the source VM: customers.csv, reports; in the VM restored from the recovery point: customers.csv, reports
 	//   - reading /data/reports/q1.txt in the restored VM: "quarterly report"
 	//   - the restored VM's data disk: guest OS of vm1r -> disk vm1r-vm1-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)

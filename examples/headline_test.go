@@ -81,7 +81,7 @@ func TestAnswersFollowRuleSwitches(t *testing.T) {
 		// any mode but a new VM as a simulation limit (F91).
 		{"Q13, file-level restore from ADE VMs (2026 Backup page)", q13FileRestore,
 			func(o *lifecycle.Options) { o.ADEFileLevelRestore = true },
-			"single-file restore: refused (F93", "single-file restore: refused (F91"},
+			"single-file restore: refused (F93", "single-file restore: allowed"},
 		{"Q15, v5 temp disks not encrypted (older guidance)", q15TempDisk,
 			func(o *lifecycle.Options) { o.V5TempDiskEncrypted = false },
 			"Standard_D2ds_v5: yes)", "Standard_D2ds_v5: no)"},

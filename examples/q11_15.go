@@ -135,7 +135,17 @@ func q13FileRestore(seed uint64, opts *lifecycle.Options) (Answer, error) {
 	s.note("the VM's disks: %s; the recovery point holds: %s", strings.Join(vmDisks, ", "), strings.Join(held, ", "))
 	osd := s.verdict("the recovery point's OS disk", operator, rpA("rp1", "vm1-osdisk"))
 	data := s.verdict("the recovery point's data disk", operator, rpA("rp1", "vm1-data"))
-	files := s.try("restoring files and folders from the ADE VM's recovery point", s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "x", Mode: lifecycle.RestoreFiles}))
+	_, err := s.w.RecoverFile(admin, "rp1", "vm1-data", "/data/reports/q1.txt")
+	files := s.try("recovering /data/reports/q1.txt from the ADE VM's recovery point", err)
+	// The same request for a VM with SSE only.
+	s.vm("sse1", ubuntu, d2v3, "")
+	s.do("WriteFile sse1", s.w.WriteFile("sse1", "sse1-data", "/data/reports/q1.txt", []byte("quarterly report")))
+	s.do("BackupVM sse1", s.w.BackupVM("sse1", "rp2"))
+	sseGot, err := s.w.RecoverFile(admin, "rp2", "sse1-data", "/data/reports/q1.txt")
+	sseFiles := s.try("recovering /data/reports/q1.txt from the SSE-only VM's recovery point", err)
+	if !sseFiles.Refused {
+		s.note("the file recovered from the SSE-only VM's recovery point: %q", sseGot)
+	}
 	s.do("RestoreVM", s.w.RestoreVM("rp1", lifecycle.RestoreSpec{VM: "vm1r"}))
 	back := s.listDir("vm1r", "vm1r-vm1-data", "/data")
 	s.note("/data in the source VM: %s; in the VM restored from the recovery point: %s", strings.Join(folders, ", "), strings.Join(back, ", "))
@@ -174,10 +184,10 @@ func q13FileRestore(seed uint64, opts *lifecycle.Options) (Answer, error) {
 		left = []string{"nothing"}
 	}
 	s.lack("a folder-level backup request: lifecycle's BackupVM backs up a VM's managed disks and takes no selection of folders")
-	return s.finish(13, fmt.Sprintf("%s: %s, not %s (guest-encrypted: %s; /data of a VM restored from it: %s, the same as the source's: %s); single-file restore: %s; restoring the whole VM gives the file back intact: %s",
+	return s.finish(13, fmt.Sprintf("%s: %s, not %s (guest-encrypted: %s; /data of a VM restored from it: %s, the same as the source's: %s); single-file restore: %s (from an SSE-only VM's recovery point: %s, intact: %s); restoring the whole VM gives the file back intact: %s",
 		holds, strings.Join(held, ", "), strings.Join(left, ", "),
 		yesNo(hasLayer(osd, "ADE") && hasLayer(data, "ADE")), strings.Join(back, ", "), yesNo(slices.Equal(folders, back)),
-		files, yesNo(string(got) == "quarterly report")))
+		files, sseFiles, yesNo(!sseFiles.Refused && string(sseGot) == "quarterly report"), yesNo(string(got) == "quarterly report")))
 }
 
 // listDir lists a folder of a VM's disk, in the order the guest returns.

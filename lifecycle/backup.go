@@ -130,7 +130,8 @@ const (
 	RestoreNewVM RestoreMode = iota
 	// RestoreReplaceExisting replaces the disks of the existing VM.
 	RestoreReplaceExisting
-	// RestoreFiles recovers files and folders.
+	// RestoreFiles recovers files and folders: RestoreVM refuses it (F91,
+	// and F93 for encrypted VMs); [World.RecoverFile] does it.
 	RestoreFiles
 )
 

@@ -16,9 +16,10 @@ type Options struct {
 	// yes; the ADE FAQs say no. Default true (FACTS.md, doc-internal
 	// inconsistencies; F91).
 	ADECrossRegionRestore bool
-	// ADEFileLevelRestore allows file- or folder-level restore from an ADE
-	// VM's recovery point. The 2026 Backup page says so by an editing slip;
-	// the support matrix and older pages say no. Default false (F91, F93).
+	// ADEFileLevelRestore allows file- or folder-level restore
+	// ([World.RecoverFile]) from an ADE VM's recovery point. The 2026
+	// Backup page says so by an editing slip; the support matrix and older
+	// pages say no. Default false (F91, F93).
 	ADEFileLevelRestore bool
 	// ExpiredCMKUnusable makes the disk layer treat an expired customer key
 	// like a disabled one, although Key Vault still unwraps with expired
