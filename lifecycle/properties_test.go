@@ -241,7 +241,7 @@ func TestTheorems(t *testing.T) {
 // every step.
 var focusProfiles = map[string][]string{
 	"backup": {"CreateVault", "CreateKey", "AssignVaultRole", "CreateDES", "CreateVM", "AttachNewDisk", "WriteFile", "PowerVM", "EnableADE",
-		"GrantBackupAccess", "BackupVM", "RestoreVM", "RestoreRPKeys", "DeleteKey", "PurgeKey", "DeleteSecret", "PurgeSecret", "AdvanceClock", "DownloadVHD", "HandBEKToHost"},
+		"GrantBackupAccess", "BackupVM", "RestoreVM", "RestoreRPKeys", "RecoverFile", "DeleteKey", "PurgeKey", "DeleteSecret", "PurgeSecret", "AdvanceClock", "DownloadVHD", "HandBEKToHost"},
 	"dr": {"CreateVault", "CreateKey", "AssignVaultRole", "CreateDES", "CreateVM", "AttachNewDisk", "WriteFile", "PowerVM", "EnableADE",
 		"EnableReplication", "Failover", "DisableKey", "EnableKey", "DeleteSecret", "PurgeSecret", "AdvanceClock", "DownloadVHD"},
 	"rotation": {"CreateVault", "CreateKey", "CreateDES", "CreateVM", "AttachNewDisk", "WriteFile", "PowerVM", "EnableADE",
@@ -328,6 +328,7 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 		"RecoverKey":        h.actRecoverKey,
 		"RestoreKey":        h.actRestoreKey,
 		"RestoreRPKeys":     h.actRestoreRPKeys,
+		"RecoverFile":       h.actRecoverFile,
 		"RestoreVM":         h.actRestoreVM,
 		"RotateKey":         h.actRotateKey,
 		"WriteFile":         h.actWriteFile,
@@ -1376,6 +1377,48 @@ func (h *harness) actRestoreRPKeys(t *rapid.T) {
 		} else {
 			m.secretCopies[v+"/"+a.secName] = true
 		}
+	}
+}
+
+// actRecoverFile recovers one file from a recovery point's disk (Azure
+// Backup's file recovery): refused without the export permission (F116,
+// T10) and from an ADE volume (F93); otherwise the file comes back as it
+// was at backup time (T4).
+func (h *harness) actRecoverFile(t *rapid.T) {
+	m := h.m
+	rpn := pick(t, m.rps, "recoveryPoint")
+	rp := m.rps[rpn]
+	dn := pick(t, rp.disks, "disk")
+	d := rp.disks[dn]
+	who := rapid.SampledFrom([]string{admin, alice, auditor}).Draw(t, "who")
+	f := mFile{path: "/m/none"}
+	if len(d.files) > 0 {
+		f = d.files[rapid.IntRange(0, len(d.files)-1).Draw(t, "file")]
+	}
+	var p pred
+	if who == auditor {
+		p.no(lifecycle.ErrForbidden, "F116")
+	}
+	if d.ade {
+		p.no(lifecycle.ErrNotSupported, "F93")
+	}
+	if len(d.files) == 0 { // no such file, or no file system at all
+		p.no(lifecycle.ErrNotFound, "")
+		p.no(lifecycle.ErrState, "")
+	}
+	if !m.desPristine(d.des) {
+		p.might(lifecycle.ErrKeyUnavailable, "F47")
+	}
+	var got []byte
+	call := fmt.Sprintf("w.RecoverFile(%q, %q, %q, %q)", who, rpn, dn, f.path)
+	if !h.do(call, p, func() (err error) { got, err = h.w.RecoverFile(who, rpn, dn, f.path); return }) {
+		return
+	}
+	if who == auditor {
+		h.t.Fatalf("T10 authorization: %s succeeded for %s, whose role has no export permission (F116)", call, auditor)
+	}
+	if string(got) != f.marker {
+		h.t.Fatalf("T4 backups: %s returned %q, want %q, the file at backup time", call, got, f.marker)
 	}
 }
 
