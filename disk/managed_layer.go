@@ -76,6 +76,21 @@ func newCryptLayer(dev Device, dek *envelope.DEK, info string) (*cryptLayer, err
 
 // deriveCipher derives an XTS-AES-256 cipher from dek with info.
 func deriveCipher(dek *envelope.DEK, info string) (*xts.Cipher, error) {
+	k, err := deriveKey(dek, info)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(k.k[:])
+	c, err := xts.New(k.k[:])
+	if err != nil {
+		return nil, fmt.Errorf("disk: %v", err)
+	}
+	return c, nil
+}
+
+// deriveKey derives a 64-byte XTS-AES-256 key from dek with info, behind
+// the layerKey indirection.
+func deriveKey(dek *envelope.DEK, info string) (*layerKey, error) {
 	secret := dek.Bytes()
 	defer clear(secret)
 	key, err := hkdf.Key(sha256.New, secret, nil, info, xts.KeySize)
@@ -83,11 +98,9 @@ func deriveCipher(dek *envelope.DEK, info string) (*xts.Cipher, error) {
 		return nil, fmt.Errorf("disk: deriving sector key: %v", err)
 	}
 	defer clear(key)
-	c, err := xts.New(key)
-	if err != nil {
-		return nil, fmt.Errorf("disk: %v", err)
-	}
-	return c, nil
+	k := &layerKey{k: new([xts.KeySize]byte)}
+	copy(k.k[:], key)
+	return k, nil
 }
 
 // newCipherLayer stacks a layer with cipher c on dev, with offset 0 and

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -163,7 +164,9 @@ func TestNoKeyInFmtOutput(t *testing.T) {
 		subjects = append(subjects, holders(m)...)
 		subjects = append(subjects, holders(m.top)...)
 		// The host's handles: the opened disk and the cache encryption,
-		// keyed from the DEK of the layer nearest the guest.
+		// keyed from the DEK of the layer nearest the guest; the opened
+		// disk both with the disk's cached stack and with a stack of its
+		// own (opened while the disk is locked).
 		guest := deks[(len(infos)-1)*envelope.DEKSize : len(infos)*envelope.DEKSize]
 		ck, err := hkdf.Key(sha256.New, guest, nil, hostCacheKeyInfo, xts.KeySize)
 		if err != nil {
@@ -178,11 +181,17 @@ func TestNoKeyInFmtOutput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cl, err := NewCacheEncryption(media, m)
+		cl, err := NewCacheEncryption(media, open)
 		if err != nil {
 			t.Fatal(err)
 		}
-		subjects = append(subjects, holders(&open)...)
+		m.Lock()
+		own, err := m.Opened()
+		if err != nil {
+			t.Fatal(err)
+		}
+		subjects = append(subjects, holders(open)...)
+		subjects = append(subjects, holders(own)...)
 		subjects = append(subjects, holders(&cl)...)
 	}
 
@@ -227,6 +236,24 @@ func TestNoKeyInFmtOutput(t *testing.T) {
 				if strings.Contains(out, n) || strings.Contains(lower, n) {
 					t.Fatalf("%s of subject %d (%T) shows key material %q:\n%.400s", verb, i, s, n, out)
 				}
+			}
+		}
+	}
+}
+
+// TestManagedKeepsNoDEK checks that a managed disk drops its unwrapped
+// DEKs once it has derived its keys from them: no field of Managed or of
+// the host's view of it holds an envelope.DEK.
+func TestManagedKeepsNoDEK(t *testing.T) {
+	dek := reflect.TypeFor[envelope.DEK]()
+	for _, typ := range []reflect.Type{reflect.TypeFor[Managed](), reflect.TypeFor[HostView]()} {
+		for f := range typ.Fields() {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+				ft = ft.Elem()
+			}
+			if ft == dek {
+				t.Errorf("%v.%s holds an envelope.DEK", typ, f.Name)
 			}
 		}
 	}

@@ -106,7 +106,7 @@ func (w *World) newCache(vm *vmState, d *diskState) (*hostCache, error) {
 			return nil, err
 		}
 		c.store = &cacheStore{m}
-		if c.seal, err = disk.NewCacheEncryption(c.store, d.m); err != nil {
+		if c.seal, err = disk.NewCacheEncryption(c.store, open); err != nil {
 			return nil, err
 		}
 	}
@@ -386,8 +386,12 @@ func (w *World) readCache(t *target, view readView, beks []*secretBytes) bool {
 	var dev disk.Device = raw
 	if view == viewCacheHost {
 		// The host obtains the cache key through the disk's key chain.
-		if dev, err = disk.NewCacheEncryption(raw, t.m); err != nil {
+		host, err := t.m.Opened()
+		if err != nil {
 			return false // fails on keys, not content: nothing to remember
+		}
+		if dev, err = disk.NewCacheEncryption(raw, host); err != nil {
+			return false
 		}
 	}
 	fs, _ := mountWith(dev, beks)
