@@ -88,6 +88,13 @@ type vmState struct {
 	caches map[string]*hostCache
 }
 
+// description returns a copy of the VM's description (spec, image, size)
+// that shares nothing with the VM on its host: no host caches, guest
+// mounts, mounted-volume set, BEK volume, temp disk or host key.
+func (vm *vmState) description() *vmState {
+	return &vmState{spec: vm.spec, image: vm.image, size: vm.size}
+}
+
 // gmount is a volume the running guest has mounted.
 type gmount struct {
 	vol *disk.Volume // the open ADE volume, nil without ADE
