@@ -397,3 +397,27 @@ func TestHostCacheSASBlocksBoot(t *testing.T) {
 	f.must(f.RevokeAccess(g))
 	f.wantReadable(guest("vm1"), cacheA("vm1", "vm1-data"), true)
 }
+
+// TestRetiredADEStoppedVM checks that the guest of a stopped ADE VM reads
+// its disks and their host caches only through a boot that Start would
+// make: past ADE's retirement Start is refused (F64), and so are the
+// guest's verdicts, symbolic and concrete alike.
+func TestRetiredADEStoppedVM(t *testing.T) {
+	f := cacheVM(t, 71, ubuntu2204, "", false, &ADESpec{Vault: kv, Volumes: VolumeAll})
+	f.must(f.Stop("vm1"))
+	arts := []Artifact{diskA("vm1-data"), cacheA("vm1", "vm1-data")}
+	for _, a := range arts {
+		f.wantReadable(guest("vm1"), a, true)
+	}
+	f.Advance(f.opts.ADERetirement.Sub(f.Now()) + hour)
+	wantErr(t, f.Start("vm1"), ErrBootFailure, "F64")
+	for _, a := range arts {
+		v := f.wantReadable(guest("vm1"), a, false)
+		if !hasFact(v, "F64") {
+			t.Errorf("%v: verdict lacks F64: %v", a, v)
+		}
+	}
+	// The bytes at rest are where they were: the insider's answer on the
+	// cache does not change (ADE covers it).
+	f.wantReadable(insider, cacheA("vm1", "vm1-data"), false)
+}

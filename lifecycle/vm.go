@@ -231,11 +231,30 @@ func (w *World) start(op string, vm *vmState) error {
 	return err
 }
 
-func (w *World) boot(op string, vm *vmState) error {
+// bootBar returns why the platform refuses to boot vm whatever keys it
+// can obtain, or nil: an active SAS on one of its disks (F105), or ADE past
+// its retirement, when encrypted volumes fail to unlock at boot (F64).
+// boot and the verdicts that boot a VM that is not running (canBoot,
+// adeLayer) all ask it, so that a verdict never reads through a boot that
+// Start refuses.
+func (w *World) bootBar(op string, vm *vmState) *RefusedError {
 	for _, dn := range vm.disks() {
 		if w.disks[dn].grant != "" {
-			return refuse(op, "F105", ErrActiveSAS, "disk "+dn)
+			return &RefusedError{Op: op, Fact: "F105", Err: ErrActiveSAS, Detail: "a SAS is active on disk " + dn}
 		}
+	}
+	if vm.ade != nil && w.adeRetired() {
+		return &RefusedError{Op: op, Fact: "F64", Err: ErrBootFailure, Detail: "Azure Disk Encryption is retired: encrypted volumes fail to unlock after reboot"}
+	}
+	return nil
+}
+
+// adeRetired reports whether ADE is past its retirement (F64).
+func (w *World) adeRetired() bool { return !w.Now().Before(w.opts.ADERetirement) }
+
+func (w *World) boot(op string, vm *vmState) error {
+	if bar := w.bootBar(op, vm); bar != nil {
+		return bar
 	}
 	for _, dn := range vm.disks() {
 		if err := w.disks[dn].m.Unlock(); err != nil {
@@ -262,10 +281,6 @@ func (w *World) boot(op string, vm *vmState) error {
 			return err
 		}
 		bek = b
-	}
-	if vm.ade != nil && !w.Now().Before(w.opts.ADERetirement) {
-		w.lockDisks(vm)
-		return refuse(op, "F64", ErrBootFailure, "Azure Disk Encryption is retired: encrypted volumes fail to unlock after reboot")
 	}
 	guest := map[string]*gmount{}
 	for _, dn := range vm.disks() {
