@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -257,6 +258,16 @@ func (w *World) startCaches(vm *vmState) error {
 		vm.caches[dn] = c
 	}
 	return nil
+}
+
+// cacheRefusal classes a failure to open a host cache by its cause: the
+// disk's key chain (ErrKeyUnavailable, F57: the cache uses the disk's
+// keys), or anything else (ErrInvalid).
+func cacheRefusal(op string, err error) error {
+	if errors.Is(err, disk.ErrKeyUnavailable) {
+		return refuseCause(op, "F57", ErrKeyUnavailable, "opening the host cache: the host cannot unwrap the disk's DEK", err)
+	}
+	return refuseCause(op, "", ErrInvalid, "opening the host cache", err)
 }
 
 // settleCaches ends a boot (see hostCache.settle).

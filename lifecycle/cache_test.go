@@ -421,3 +421,17 @@ func TestRetiredADEStoppedVM(t *testing.T) {
 	// cache does not change (ADE covers it).
 	f.wantReadable(insider, cacheA("vm1", "vm1-data"), false)
 }
+
+// TestCacheRefusalByCause checks that a failure to open a host cache is
+// classed by its cause: the disk's key chain is ErrKeyUnavailable (F57),
+// anything else is not.
+func TestCacheRefusalByCause(t *testing.T) {
+	keyErr := &disk.KeyError{Op: "open", Role: disk.CustomerKey, KeyID: "https://kv1.vault.azure.net/keys/cmk/1", Err: errors.New("disabled")}
+	wantErr(t, cacheRefusal("Start", keyErr), ErrKeyUnavailable, "F57")
+	err := cacheRefusal("Start", fmt.Errorf("%w: no room", disk.ErrMediaFull))
+	wantErr(t, err, ErrInvalid, "")
+	var re *RefusedError
+	if errors.Is(err, ErrKeyUnavailable) || !errors.As(err, &re) || re.Fact != "" || !errors.Is(err, disk.ErrMediaFull) {
+		t.Errorf("a media failure is classed %v (fact %q)", err, re.Fact)
+	}
+}

@@ -268,7 +268,7 @@ func (w *World) boot(op string, vm *vmState) error {
 	}
 	if err := w.startCaches(vm); err != nil {
 		w.lockDisks(vm)
-		return refuseCause(op, "F57", ErrKeyUnavailable, "opening the host caches", err)
+		return cacheRefusal(op, err)
 	}
 	bek := vm.bek
 	if vm.ade != nil && (bek == nil || vm.state == Deallocated) {
@@ -497,12 +497,14 @@ func (w *World) AttachDisk(vmName, diskName string) error {
 		return refuse(op, "F58", ErrEncryptionConflict, "a disk that had ADE cannot join a VM with encryption at host")
 	}
 	if vm.state == Running {
+		was := d.m.Unlocked()
 		if err := d.m.Unlock(); err != nil {
 			return refuseCause(op, "F47", ErrKeyUnavailable, "the host cannot unwrap the disk's DEK", err)
 		}
 		c, err := w.newCache(vm, d)
 		if err != nil {
-			return refuseCause(op, "F57", ErrKeyUnavailable, "opening the host cache", err)
+			restoreLock(d.m, was) // a refused attach leaves the disk as it was
+			return cacheRefusal(op, err)
 		}
 		vm.caches[diskName] = c
 	}
