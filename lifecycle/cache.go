@@ -19,8 +19,10 @@ import (
 // encryption at host does, under a key tied to the disk's own DEK ("caches
 // use the disk's PMK or CMK", F57); ADE does, since the guest encrypts
 // before the host sees anything (F59). Deallocation moves the VM off its
-// host and the caches go with it, as the temp disk's contents do (F70);
-// detaching a disk drops its cache.
+// host and the caches go with it, as the temp disk's contents do: that
+// is a simulation choice inferred from F57 (the caches are the host's) and
+// F70 (what is host-local does not survive deallocation), not a documented
+// fact. Detaching a disk drops its cache.
 //
 // The cache records which sectors it holds, as sorted runs, and never
 // copies data on a write: the bytes at rest are put together when a
@@ -316,7 +318,9 @@ func (w *World) resolveCache(a Artifact) (*target, error) {
 		return nil, refuse(op, "", ErrNotFound, "VM "+a.Name)
 	}
 	if vm.state == Deallocated {
-		return nil, refuse(op, "F70", ErrNotFound, "host cache of "+a.Disk+": "+a.Name+" is deallocated, and its caches left the host with it")
+		// Fact F70 by inference (see the top of this file): the simulation
+		// lets a VM's caches leave with its host, as its temp disk does.
+		return nil, refuse(op, "F70", ErrNotFound, "host cache of "+a.Disk+": "+a.Name+" is deallocated, and its caches left the host with it (a simulation choice inferred from F57 and F70)")
 	}
 	c := vm.caches[a.Disk]
 	if c == nil {
@@ -352,6 +356,7 @@ func (w *World) cacheAccess(s *assessment, t *target, v Vantage, concrete bool) 
 	case v.Kind == StorageInsider:
 		if vm.eah {
 			s.layer("encryption at host", "present", "host cache key")
+			// (This text is quoted in the output of examples/example_test.go.)
 			s.key("host cache key", false, "the host seals its cache with a key derived from the disk's DEK, which the media does not carry", "F57")
 		}
 		return viewCacheRaw

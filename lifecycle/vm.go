@@ -441,10 +441,13 @@ func (w *World) Stop(name string) error {
 	return nil
 }
 
-// Deallocate releases a VM from its host: the temp disk's contents, the
-// host's caches of its disks and the BEK volume are gone (F70, F57, F82). Stop and Restart keep the VM on its host,
-// so they keep the temp disk; only deallocation (and the fresh host of the
-// next start) loses it.
+// Deallocate releases a VM from its host: the temp disk's contents (F70)
+// and the BEK volume (F82) are gone, and so are the host's caches of its
+// disks (a simulation choice inferred from F57 and F70: the caches are
+// host-local, as the temp disk is; no document says what becomes of them).
+// Stop and Restart keep the VM on its host, so they keep the temp disk and
+// the caches; only deallocation (and the fresh host of the next start)
+// loses them.
 func (w *World) Deallocate(name string) error {
 	vm, err := w.vm("Deallocate", name)
 	if err != nil {
