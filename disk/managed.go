@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/atrest-sim/atrest/envelope"
+	"github.com/atrest-sim/atrest/internal/xts"
 )
 
 // Encryption is the server-side encryption type of a managed disk, named as
@@ -220,16 +221,18 @@ func (m *Managed) stack(deks []*envelope.DEK) error {
 func (m *Managed) build(deks []*envelope.DEK) (*cryptLayer, *layerKey, error) {
 	var dev Device = m.media
 	var top *cryptLayer
+	var ck *layerKey
 	for i, dek := range deks {
-		l, err := newCryptLayer(dev, dek, m.layers[i].role.sectorKeyInfo())
+		keyInfo := "" // the cache key comes from the DEK nearest the guest
+		if i == len(deks)-1 {
+			keyInfo = hostCacheKeyInfo
+		}
+		c, k, err := deriveCipherAndKey(dek, m.layers[i].role.sectorKeyInfo(), keyInfo)
 		if err != nil {
 			return nil, nil, err
 		}
-		dev, top = l, l
-	}
-	ck, err := deriveKey(deks[len(deks)-1], hostCacheKeyInfo)
-	if err != nil {
-		return nil, nil, err
+		top, ck = newCipherLayer(dev, c), k
+		dev = top
 	}
 	return top, ck, nil
 }
@@ -354,18 +357,21 @@ func (m *Managed) writtenBits(first, n uint64, bits []uint64) { m.media.writtenB
 func (m *Managed) Opened() (*HostView, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.top != nil {
-		return &HostView{top: m.top, cacheKey: m.cacheKey}, nil
+	top, ck := m.top, m.cacheKey
+	if top == nil {
+		deks, err := m.unwrap("open")
+		if err != nil {
+			return nil, err
+		}
+		if top, ck, err = m.build(deks); err != nil {
+			return nil, err
+		}
 	}
-	deks, err := m.unwrap("open")
+	c, err := xts.New(ck.k[:])
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("disk: %v", err)
 	}
-	top, ck, err := m.build(deks)
-	if err != nil {
-		return nil, err
-	}
-	return &HostView{top: top, cacheKey: ck}, nil
+	return &HostView{top: top, cache: c, scratch: new(sync.Pool)}, nil
 }
 
 // HostView is a managed disk as a VM host holds it open ([Managed.Opened]):
@@ -376,8 +382,11 @@ func (m *Managed) Opened() (*HostView, error) {
 // Its keys sit at least two pointers away from a HostView value, and
 // String, GoString and Format print a redacted description.
 type HostView struct {
-	top      *cryptLayer
-	cacheKey *layerKey
+	top   *cryptLayer
+	cache *xts.Cipher // the host's cache key (NewCacheEncryption)
+	// scratch is the scratch space of the layers NewCacheEncryption
+	// builds with the view, which share it.
+	scratch *sync.Pool
 }
 
 var _ SparseDevice = (*HostView)(nil)
@@ -437,7 +446,9 @@ func NewCacheEncryption(dev Device, host *HostView) (Device, error) {
 	if dev.SectorSize() != host.SectorSize() {
 		return nil, fmt.Errorf("%w: cache of %d-byte sectors for a disk of %d-byte sectors", ErrGeometry, dev.SectorSize(), host.SectorSize())
 	}
-	return newKeyedLayer(dev, host.cacheKey.k[:], 0, 1, false)
+	l := newCipherLayer(dev, host.cache)
+	l.shared = host.scratch
+	return l, nil
 }
 
 // Raw returns the media: the ciphertext a storage-side insider or the thief
