@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/atrest-sim/atrest/envelope"
+	"github.com/atrest-sim/atrest/internal/xts"
 )
 
 // Encryption is the server-side encryption type of a managed disk, named as
@@ -114,7 +115,8 @@ type ManagedConfig struct {
 // that off. Each DEK is wrapped by a key-encryption key: a platform key, a
 // customer key, or one of each over two independent layers.
 //
-// The storage service caches the unwrapped DEKs while the disk is unlocked.
+// The storage service caches the unwrapped DEKs while the disk is unlocked,
+// as the keys derived from them (the DEKs themselves are not kept).
 // I/O on a locked disk first unwraps them through the KEKs; if a KEK fails
 // (disabled, deleted, access revoked) the I/O fails with a [*KeyError] and
 // nothing is written. [Managed.Unlock] re-validates the chain and
@@ -129,10 +131,11 @@ type Managed struct {
 	mu     sync.Mutex
 	layers []*sseLayer // from the media up
 	top    *cryptLayer // the unlocked stack, nil when locked
-	// guestDEK is the unwrapped DEK of the layer nearest the guest, from
-	// which NewCacheEncryption derives the host's cache key; nil when
-	// locked.
-	guestDEK *envelope.DEK
+	// cacheKey is the XTS key of the host's cache (NewCacheEncryption),
+	// derived when the stack is built from the DEK of the layer nearest
+	// the guest, which is then dropped; nil when locked. Like a layer's
+	// key it sits two pointers away from m.
+	cacheKey *layerKey
 }
 
 var _ Device = (*Managed)(nil)
@@ -204,21 +207,38 @@ func (c *ManagedConfig) kek(r KeyRole) envelope.KEK {
 // layer of m.layers, and makes them m's unlocked stack. m.mu must be held
 // (or m not yet shared).
 func (m *Managed) stack(deks []*envelope.DEK) error {
-	var dev Device = m.media
-	var top *cryptLayer
-	for i, dek := range deks {
-		l, err := newCryptLayer(dev, dek, m.layers[i].role.sectorKeyInfo())
-		if err != nil {
-			return err
-		}
-		dev, top = l, l
+	top, ck, err := m.build(deks)
+	if err != nil {
+		return err
 	}
-	m.top, m.guestDEK = top, deks[len(deks)-1]
+	m.top, m.cacheKey = top, ck
 	return nil
 }
 
+// build builds the layers over the media from the unwrapped DEKs, one per
+// layer of m.layers, and derives the host's cache key from the DEK of the
+// layer nearest the guest. It keeps no DEK.
+func (m *Managed) build(deks []*envelope.DEK) (*cryptLayer, *layerKey, error) {
+	var dev Device = m.media
+	var top *cryptLayer
+	var ck *layerKey
+	for i, dek := range deks {
+		keyInfo := "" // the cache key comes from the DEK nearest the guest
+		if i == len(deks)-1 {
+			keyInfo = hostCacheKeyInfo
+		}
+		c, k, err := deriveCipherAndKey(dek, m.layers[i].role.sectorKeyInfo(), keyInfo)
+		if err != nil {
+			return nil, nil, err
+		}
+		top, ck = newCipherLayer(dev, c), k
+		dev = top
+	}
+	return top, ck, nil
+}
+
 // drop forgets the unlocked stack. m.mu must be held.
-func (m *Managed) drop() { m.top, m.guestDEK = nil, nil }
+func (m *Managed) drop() { m.top, m.cacheKey = nil, nil }
 
 // Encryption returns the SSE type.
 func (m *Managed) Encryption() Encryption { return m.enc }
@@ -240,15 +260,25 @@ func (m *Managed) Unlock() error {
 }
 
 func (m *Managed) unlockLocked(op string) error {
+	deks, err := m.unwrap(op)
+	if err != nil {
+		return err
+	}
+	return m.stack(deks)
+}
+
+// unwrap unwraps every DEK through its KEK, from the media up, or returns a
+// [*KeyError] naming the first key that failed. m.mu must be held.
+func (m *Managed) unwrap(op string) ([]*envelope.DEK, error) {
 	deks := make([]*envelope.DEK, len(m.layers))
 	for i, l := range m.layers {
 		dek, err := l.kek.Unwrap(l.wrapped)
 		if err != nil {
-			return &KeyError{Op: op, Role: l.role, KeyID: l.kek.KeyID(), Err: err}
+			return nil, &KeyError{Op: op, Role: l.role, KeyID: l.kek.KeyID(), Err: err}
 		}
 		deks[i] = dek
 	}
-	return m.stack(deks)
+	return deks, nil
 }
 
 // Lock drops the cached DEKs. The next I/O or [Managed.Unlock] unwraps them
@@ -313,46 +343,112 @@ func (m *Managed) NextWritten(from uint64) (first, n uint64, ok bool) {
 
 func (m *Managed) writtenBits(first, n uint64, bits []uint64) { m.media.writtenBits(first, n, bits) }
 
-// Opened returns the disk as a VM host holds it open: its SSE layers with
-// the cached DEKs, or with DEKs unwrapped now when the disk is locked (a
-// [*KeyError] when the chain is unavailable). The device keeps the DEKs it
-// was opened with: a later [Managed.Lock] or the loss of a KEK does not
-// close it, as a host keeps the blocks it already holds in its cache.
-// Whoever holds the device reads through SSE, so it must reach no party
-// that should not.
-func (m *Managed) Opened() (Device, error) {
-	d, err := m.device("open")
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
-}
-
-// NewCacheEncryption stacks encryption at host for the host's cache of m
-// (FACTS.md F57: "caches use the disk's PMK or CMK") on dev: XTS-AES-256
-// with a key derived by HKDF-SHA-256 (info "atrest/disk: encryption at
-// host cache sector key, XTS-AES-256, v1") from m's DEK of the layer
-// nearest the guest (the customer key's under CMK and double encryption),
-// sector s encrypted with tweak s. It uses m's cached DEKs, or unwraps them
-// when m is locked, failing with a [*KeyError] when the chain is
-// unavailable: a revoked customer key closes the cache to any host that
-// does not already hold the key. The layer keeps its key; sectors dev
-// never wrote read as zeros when dev can tell.
-func NewCacheEncryption(dev Device, m *Managed) (Device, error) {
-	if dev == nil || m == nil {
-		return nil, fmt.Errorf("%w: cache encryption needs a device and a disk", ErrVolumeConfig)
-	}
-	if dev.SectorSize() != m.SectorSize() {
-		return nil, fmt.Errorf("%w: cache of %d-byte sectors for a disk of %d-byte sectors", ErrGeometry, dev.SectorSize(), m.SectorSize())
-	}
+// Opened returns the disk as a VM host holds it open: a read-only view
+// through its SSE layers with the cached DEKs or, when the disk is locked,
+// with DEKs unwrapped now into a stack of the view's own (a [*KeyError]
+// when the chain is unavailable). It leaves the disk as locked or unlocked
+// as it was. The view keeps the keys it was opened with, the SSE layers'
+// and the host's cache key ([NewCacheEncryption]): a later [Managed.Lock]
+// or the loss of a KEK does not close it, as a host keeps the blocks it
+// already holds in its cache. Writes through it fail with [ErrReadOnly]:
+// writing goes through [Managed.WriteSectors], under the disk's current key
+// state (F47). Whoever holds the view reads through SSE, so it must reach
+// no party that should not.
+func (m *Managed) Opened() (*HostView, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.top == nil {
-		if err := m.unlockLocked("cache"); err != nil {
+	top, ck := m.top, m.cacheKey
+	if top == nil {
+		deks, err := m.unwrap("open")
+		if err != nil {
+			return nil, err
+		}
+		if top, ck, err = m.build(deks); err != nil {
 			return nil, err
 		}
 	}
-	return newCryptLayer(dev, m.guestDEK, hostCacheKeyInfo)
+	c, err := xts.New(ck.k[:])
+	if err != nil {
+		return nil, fmt.Errorf("disk: %v", err)
+	}
+	return &HostView{top: top, cache: c, scratch: new(sync.Pool)}, nil
+}
+
+// HostView is a managed disk as a VM host holds it open ([Managed.Opened]):
+// read-only, through SSE with the keys the host held when it opened the
+// disk. Sectors never written read as zeros, and NextWritten reports the
+// written runs as [Media.NextWritten] does.
+//
+// Its keys sit at least two pointers away from a HostView value, and
+// String, GoString and Format print a redacted description.
+type HostView struct {
+	top   *cryptLayer
+	cache *xts.Cipher // the host's cache key (NewCacheEncryption)
+	// scratch is the scratch space of the layers NewCacheEncryption
+	// builds with the view, which share it.
+	scratch *sync.Pool
+}
+
+var _ SparseDevice = (*HostView)(nil)
+
+// SectorSize returns the sector size in bytes.
+func (v *HostView) SectorSize() int { return v.top.SectorSize() }
+
+// Sectors returns the number of sectors.
+func (v *HostView) Sectors() uint64 { return v.top.Sectors() }
+
+// ReadSectors reads and decrypts sectors with the keys of the view.
+func (v *HostView) ReadSectors(p []byte, first uint64) error { return v.top.ReadSectors(p, first) }
+
+// WriteSectors writes nothing: it fails with [ErrReadOnly] (or, for a bad
+// transfer, the error [CheckIO] returns).
+func (v *HostView) WriteSectors(p []byte, first uint64) error {
+	if _, err := CheckIO(v.SectorSize(), v.Sectors(), p, first); err != nil {
+		return err
+	}
+	return ErrReadOnly
+}
+
+// NextWritten reports the next run of sectors ever written, as
+// [Media.NextWritten] does.
+func (v *HostView) NextWritten(from uint64) (first, n uint64, ok bool) {
+	return v.top.NextWritten(from)
+}
+
+func (v *HostView) writtenBits(first, n uint64, bits []uint64) { v.top.writtenBits(first, n, bits) }
+
+// String describes the view without key material.
+func (v *HostView) String() string {
+	return fmt.Sprintf("HostView(%d x %d bytes, read-only, REDACTED)", v.Sectors(), v.SectorSize())
+}
+
+// GoString describes the view without key material.
+func (v *HostView) GoString() string { return v.String() }
+
+// Format prints String for every verb, so no verb reaches the keys.
+func (v *HostView) Format(f fmt.State, verb rune) { io.WriteString(f, v.String()) }
+
+// NewCacheEncryption stacks encryption at host for a host's cache of a
+// managed disk (FACTS.md F57: "caches use the disk's PMK or CMK") on dev:
+// XTS-AES-256 with the cache key of host, the disk as the host opened it.
+// That key is derived by HKDF-SHA-256 (info "atrest/disk: encryption at
+// host cache sector key, XTS-AES-256, v1") from the disk's DEK of the layer
+// nearest the guest (the customer key's under CMK and double encryption);
+// sector s is encrypted with tweak s. Opening host needed the disk's key
+// chain (or its cached DEKs): a revoked customer key closes the cache to
+// any host that does not already hold the key. Sectors dev never wrote
+// read as zeros when dev can tell. It fails with [ErrGeometry] when the
+// sector sizes differ, and panics when dev or host is nil.
+func NewCacheEncryption(dev Device, host *HostView) (Device, error) {
+	if dev == nil || host == nil {
+		panic("disk: NewCacheEncryption needs a device and a host view")
+	}
+	if dev.SectorSize() != host.SectorSize() {
+		return nil, fmt.Errorf("%w: cache of %d-byte sectors for a disk of %d-byte sectors", ErrGeometry, dev.SectorSize(), host.SectorSize())
+	}
+	l := newCipherLayer(dev, host.cache)
+	l.shared = host.scratch
+	return l, nil
 }
 
 // Raw returns the media: the ciphertext a storage-side insider or the thief

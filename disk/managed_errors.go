@@ -16,6 +16,10 @@ var (
 	// ErrKeyRole reports a key role that the disk's encryption type does
 	// not have, or a configuration that does not fit the encryption type.
 	ErrKeyRole = errors.New("disk: no such key for this encryption type")
+
+	// ErrReadOnly reports a write to a read-only view of a managed disk,
+	// such as the disk as a VM host holds it open ([Managed.Opened]).
+	ErrReadOnly = errors.New("disk: read-only view of a managed disk")
 )
 
 // A KeyError reports a managed-disk operation that needed a key it could not

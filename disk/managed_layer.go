@@ -50,6 +50,9 @@ type cryptLayer struct {
 	offset uint64    // device sectors before layer sector 0
 	scale  uint64    // the tweak of layer sector s is s*scale
 	pool   sync.Pool // *layerScratch
+	// shared, when set, is used instead of pool: the layers a HostView
+	// seals caches with share their scratch space.
+	shared *sync.Pool
 	// sealed counts the sectors encrypted and successfully written, for
 	// tests that prove an operation re-encrypts nothing.
 	sealed atomic.Uint64
@@ -76,18 +79,42 @@ func newCryptLayer(dev Device, dek *envelope.DEK, info string) (*cryptLayer, err
 
 // deriveCipher derives an XTS-AES-256 cipher from dek with info.
 func deriveCipher(dek *envelope.DEK, info string) (*xts.Cipher, error) {
+	c, _, err := deriveCipherAndKey(dek, info, "")
+	return c, err
+}
+
+// deriveCipherAndKey derives from dek the XTS-AES-256 cipher of info and,
+// when keyInfo is not empty, the raw 64-byte key of keyInfo behind the
+// layerKey indirection: HKDF-SHA-256 with no salt, one extract and one
+// expand per key (the same keys as hkdf.Key with each info).
+func deriveCipherAndKey(dek *envelope.DEK, info, keyInfo string) (*xts.Cipher, *layerKey, error) {
 	secret := dek.Bytes()
 	defer clear(secret)
-	key, err := hkdf.Key(sha256.New, secret, nil, info, xts.KeySize)
+	prk, err := hkdf.Extract(sha256.New, secret, nil)
 	if err != nil {
-		return nil, fmt.Errorf("disk: deriving sector key: %v", err)
+		return nil, nil, fmt.Errorf("disk: deriving sector key: %v", err)
+	}
+	defer clear(prk)
+	key, err := hkdf.Expand(sha256.New, prk, info, xts.KeySize)
+	if err != nil {
+		return nil, nil, fmt.Errorf("disk: deriving sector key: %v", err)
 	}
 	defer clear(key)
 	c, err := xts.New(key)
 	if err != nil {
-		return nil, fmt.Errorf("disk: %v", err)
+		return nil, nil, fmt.Errorf("disk: %v", err)
 	}
-	return c, nil
+	if keyInfo == "" {
+		return c, nil, nil
+	}
+	raw, err := hkdf.Expand(sha256.New, prk, keyInfo, xts.KeySize)
+	if err != nil {
+		return nil, nil, fmt.Errorf("disk: deriving sector key: %v", err)
+	}
+	defer clear(raw)
+	lk := &layerKey{k: new([xts.KeySize]byte)}
+	copy(lk.k[:], raw)
+	return c, lk, nil
 }
 
 // newCipherLayer stacks a layer with cipher c on dev, with offset 0 and
@@ -125,10 +152,19 @@ func (l *cryptLayer) rawKey() []byte {
 }
 
 func (l *cryptLayer) scratch() *layerScratch {
-	if s, ok := l.pool.Get().(*layerScratch); ok {
+	if s, ok := l.scratchPool().Get().(*layerScratch); ok {
 		return s
 	}
 	return new(layerScratch)
+}
+
+func (l *cryptLayer) putScratch(s *layerScratch) { l.scratchPool().Put(s) }
+
+func (l *cryptLayer) scratchPool() *sync.Pool {
+	if l.shared != nil {
+		return l.shared
+	}
+	return &l.pool
 }
 
 func (l *cryptLayer) SectorSize() int { return l.ss }
@@ -165,7 +201,7 @@ func (l *cryptLayer) WriteSectors(p []byte, first uint64) error {
 		return err
 	}
 	s := l.scratch()
-	defer l.pool.Put(s)
+	defer l.putScratch(s)
 	for len(p) > 0 {
 		n := min(len(p), layerChunk)
 		k := uint64(n / l.ss)
@@ -194,7 +230,7 @@ func (l *cryptLayer) ReadSectors(p []byte, first uint64) error {
 		return nil
 	}
 	s := l.scratch()
-	defer l.pool.Put(s)
+	defer l.putScratch(s)
 	for len(p) > 0 {
 		n := min(len(p), layerChunk)
 		k := uint64(n / l.ss)

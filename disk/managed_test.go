@@ -356,9 +356,9 @@ func TestSSERolesDeriveDistinctKeys(t *testing.T) {
 
 // TestHostCacheKeys checks the two handles a host keeps on a disk: the
 // opened disk keeps reading after the disk is locked and its key revoked,
-// and the cache encryption needs the disk's key chain, uses a key of its
-// own (neither SSE layer's, nor the temp disk's host key), and is bound
-// to the DEK of the layer nearest the guest.
+// and the cache encryption needs the disk's key chain (to open it), uses a
+// key of its own (neither SSE layer's, nor the temp disk's host key), and
+// is bound to the DEK of the layer nearest the guest.
 func TestHostCacheKeys(t *testing.T) {
 	pmk, cmk := newKEK(t, 1, "pmk/1"), newKEK(t, 2, "https://v.vault/keys/des/3")
 	m := newManaged(t, EncryptionPlatformAndCustomerKeys, pmk, cmk)
@@ -373,7 +373,7 @@ func TestHostCacheKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seal, err := NewCacheEncryption(cache, m)
+	seal, err := NewCacheEncryption(cache, open)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,30 +396,106 @@ func TestHostCacheKeys(t *testing.T) {
 	if err := open.ReadSectors(got, 0); err != nil || !bytes.Equal(got, secret) {
 		t.Fatalf("opened disk after Lock and revocation: %v, equal %v", err, bytes.Equal(got, secret))
 	}
-	if _, err := NewCacheEncryption(cache, m); !errors.Is(err, ErrKeyUnavailable) || !errors.Is(err, errDisabled) {
-		t.Fatalf("NewCacheEncryption with the CMK down = %v, want a *KeyError", err)
+	if _, err := m.Opened(); !errors.Is(err, ErrKeyUnavailable) || !errors.Is(err, errDisabled) {
+		t.Fatalf("Opened with the CMK down = %v, want a *KeyError", err)
 	}
 	if m.Unlocked() {
-		t.Fatal("a failed NewCacheEncryption unlocked the disk")
+		t.Fatal("a failed Opened unlocked the disk")
 	}
 	cmk.set(nil)
-	again, err := NewCacheEncryption(cache, m)
+	again, err := m.Opened()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := again.ReadSectors(got, 0); err != nil || !bytes.Equal(got, secret) {
+	if m.Unlocked() {
+		t.Fatal("Opened unlocked a locked disk")
+	}
+	host, err := NewCacheEncryption(cache, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := host.ReadSectors(got, 0); err != nil || !bytes.Equal(got, secret) {
 		t.Fatalf("cache read back through the disk's chain: %v, equal %v", err, bytes.Equal(got, secret))
 	}
 	// Another disk (another DEK) cannot open this cache.
 	other := newManaged(t, EncryptionCustomerKey, nil, newKEK(t, 3, "https://v.vault/keys/des/4"))
-	wrong, err := NewCacheEncryption(cache, other)
+	otherView, err := other.Opened()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong, err := NewCacheEncryption(cache, otherView)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := wrong.ReadSectors(got, 0); err != nil || bytes.Equal(got, secret) {
 		t.Fatalf("another disk's cache key decrypts this cache: %v", err)
 	}
-	if _, err := NewCacheEncryption(nil, m); !errors.Is(err, ErrVolumeConfig) {
-		t.Errorf("NewCacheEncryption(nil) = %v, want ErrVolumeConfig", err)
+	small, err := NewMedia(4096, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewCacheEncryption(small, open); !errors.Is(err, ErrGeometry) {
+		t.Errorf("NewCacheEncryption over 4096-byte sectors = %v, want ErrGeometry", err)
+	}
+	for name, f := range map[string]func(){
+		"nil device": func() { NewCacheEncryption(nil, open) },
+		"nil view":   func() { NewCacheEncryption(cache, nil) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewCacheEncryption with a %s did not panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+// TestOpenedIsReadOnly checks that the disk as a host holds it open is no
+// way around the disk's key state: with the disk locked and its customer
+// key failing, writes fail through the disk (F47) and through the opened
+// view alike, and nothing reaches the media; and that opening a disk
+// leaves it as locked or unlocked as it was.
+func TestOpenedIsReadOnly(t *testing.T) {
+	cmk := newKEK(t, 2, "https://v.vault/keys/des/3")
+	m := newManaged(t, EncryptionCustomerKey, nil, cmk)
+	if err := m.WriteSectors(secret, 0); err != nil {
+		t.Fatal(err)
+	}
+	open, err := m.Opened()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Unlocked() {
+		t.Fatal("Opened locked an unlocked disk")
+	}
+	gen := m.Raw().Generation()
+	if err := open.WriteSectors(secret, 0); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("WriteSectors through the opened disk = %v, want ErrReadOnly", err)
+	}
+	cmk.set(errDisabled)
+	m.Lock()
+	if err := m.WriteSectors(secret, 0); !errors.Is(err, ErrKeyUnavailable) {
+		t.Fatalf("WriteSectors on the locked disk = %v, want ErrKeyUnavailable", err)
+	}
+	if err := open.WriteSectors(secret, 0); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("WriteSectors through the opened disk, key down = %v, want ErrReadOnly", err)
+	}
+	if err := open.WriteSectors(secret[:100], 0); !errors.Is(err, ErrAlign) {
+		t.Errorf("misaligned WriteSectors through the opened disk = %v, want ErrAlign", err)
+	}
+	if got := m.Raw().Generation(); got != gen {
+		t.Errorf("media generation %d after refused writes, want %d", got, gen)
+	}
+	if m.Unlocked() {
+		t.Error("the disk is unlocked after refused writes")
+	}
+	cmk.set(nil)
+	if _, err := m.Opened(); err != nil {
+		t.Fatal(err)
+	}
+	if m.Unlocked() {
+		t.Error("Opened unlocked a locked disk")
 	}
 }

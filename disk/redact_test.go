@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -163,26 +165,23 @@ func TestNoKeyInFmtOutput(t *testing.T) {
 		subjects = append(subjects, holders(m)...)
 		subjects = append(subjects, holders(m.top)...)
 		// The host's handles: the opened disk and the cache encryption,
-		// keyed from the DEK of the layer nearest the guest.
+		// keyed from the DEK of the layer nearest the guest; the opened
+		// disk both with the disk's cached stack and with a stack of its
+		// own (opened while the disk is locked).
 		guest := deks[(len(infos)-1)*envelope.DEKSize : len(infos)*envelope.DEKSize]
 		ck, err := hkdf.Key(sha256.New, guest, nil, hostCacheKeyInfo, xts.KeySize)
 		if err != nil {
 			t.Fatal(err)
 		}
 		secrets = append(secrets, ck)
-		open, err := m.Opened()
+		open, _, cl := openCache(t, m, 1024)
+		m.Lock()
+		own, err := m.Opened()
 		if err != nil {
 			t.Fatal(err)
 		}
-		media, err := NewMedia(512, 1024)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl, err := NewCacheEncryption(media, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		subjects = append(subjects, holders(&open)...)
+		subjects = append(subjects, holders(open)...)
+		subjects = append(subjects, holders(own)...)
 		subjects = append(subjects, holders(&cl)...)
 	}
 
@@ -230,4 +229,103 @@ func TestNoKeyInFmtOutput(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestManagedKeepsNoDEK checks that a managed disk drops its unwrapped
+// DEKs once it has derived its keys from them: no field of Managed or of
+// the host's view of it holds an envelope.DEK.
+func TestManagedKeepsNoDEK(t *testing.T) {
+	dek := reflect.TypeFor[envelope.DEK]()
+	for _, typ := range []reflect.Type{reflect.TypeFor[Managed](), reflect.TypeFor[HostView]()} {
+		for f := range typ.Fields() {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+				ft = ft.Elem()
+			}
+			if ft == dek {
+				t.Errorf("%v.%s holds an envelope.DEK", typ, f.Name)
+			}
+		}
+	}
+}
+
+// TestKeyDerivation pins the key derivations the package doc documents
+// (Keys): under double encryption the platform layer, next to the media,
+// and the customer layer each use HKDF-SHA-256(DEK, no salt, info of the
+// role, 64 bytes), and the host's cache key is HKDF-SHA-256 of the DEK
+// nearest the guest with the cache info; sector s has tweak s.
+func TestKeyDerivation(t *testing.T) {
+	pdek, cdek := patternKey(envelope.DEKSize, 0xC1), patternKey(envelope.DEKSize, 0xD3)
+	m, err := NewManaged(ManagedConfig{SectorSize: 512, Sectors: 64, Encryption: EncryptionPlatformAndCustomerKeys,
+		PMK: newKEK(t, 1, "pmk/1"), CMK: newKEK(t, 2, "cmk/1"),
+		Rand: &prefixReader{append(slices.Clone(pdek), cdek...), envelope.NewSeededReader(9)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cipher := func(dek []byte, info string) *xts.Cipher {
+		k, err := hkdf.Key(sha256.New, dek, nil, info, xts.KeySize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := xts.New(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	plain := patternKey(1024, 0x11) // two sectors
+	const first = 5
+	seal := func(plain []byte, cs ...*xts.Cipher) []byte {
+		out := slices.Clone(plain)
+		for _, c := range cs {
+			for i := 0; i < len(out); i += 512 {
+				c.Encrypt(out[i:i+512], out[i:i+512], uint64(first+i/512))
+			}
+		}
+		return out
+	}
+	if err := m.WriteSectors(plain, first); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(plain))
+	if err := m.Raw().ReadSectors(got, first); err != nil {
+		t.Fatal(err)
+	}
+	if want := seal(plain, cipher(cdek, sseCustomerKeyInfo), cipher(pdek, ssePlatformKeyInfo)); !bytes.Equal(got, want) {
+		t.Error("the SSE media are not the documented derivation")
+	}
+	for _, lock := range []bool{false, true} { // the cached stack, and a view's own
+		if lock {
+			m.Lock()
+		}
+		_, cache, cl := openCache(t, m, 64)
+		if err := cl.WriteSectors(plain, first); err != nil {
+			t.Fatal(err)
+		}
+		if err := cache.ReadSectors(got, first); err != nil {
+			t.Fatal(err)
+		}
+		if want := seal(plain, cipher(cdek, hostCacheKeyInfo)); !bytes.Equal(got, want) {
+			t.Errorf("locked %v: the host cache is not the documented derivation", lock)
+		}
+	}
+}
+
+// openCache opens m as a host does and stacks cache encryption with the
+// opened view on fresh media of n 512-byte sectors.
+func openCache(t *testing.T, m *Managed, n uint64) (*HostView, *Media, Device) {
+	t.Helper()
+	open, err := m.Opened()
+	if err != nil {
+		t.Fatal(err)
+	}
+	media, err := NewMedia(512, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := NewCacheEncryption(media, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return open, media, cl
 }

@@ -16,8 +16,12 @@ const backupServiceID = "Backup Management Service"
 // the storage service reads it (plaintext for SSE, guest ciphertext for
 // ADE), re-encrypted under the backup vault's own key.
 type recoveryPoint struct {
-	name  string
-	src   *vmState // a copy of the VM's description at backup time
+	name string
+	// src is the VM's description at backup time: its spec, image and
+	// size, and nothing of the VM on its host (no host caches, guest
+	// mounts, BEK volume or temp disk), which a recovery point must not
+	// keep alive (see vmState.description).
+	src   *vmState
 	at    time.Time
 	disks []*rpDisk
 	ade   *adeConfig
@@ -91,8 +95,7 @@ func (w *World) BackupVM(vmName, rpName string) error {
 	}
 	rsv := vm.spec.Region + "-recovery-services"
 	rp := &recoveryPoint{name: rpName, at: w.Now(), kekBackup: kekB, bekBackup: bekB}
-	src := *vm
-	rp.src = &src
+	rp.src = vm.description()
 	if vm.ade != nil {
 		c := *vm.ade
 		rp.ade = &c

@@ -60,3 +60,34 @@ func TestEncryptFormatAllAfterBackup(t *testing.T) {
 	f.must(f.RestoreVM("before", RestoreSpec{VM: "vm2"}))
 	f.wantReadable(guest("vm2"), diskA("vm2-vm1-data"), true)
 }
+
+// TestRecoveryPointKeepsNoHostState checks that a recovery point keeps the
+// VM's description and nothing of the VM on its host: no host cache (whose
+// cipher layers would outlive the deallocation), guest mounts, BEK volume,
+// temp disk or host key.
+func TestRecoveryPointKeepsNoHostState(t *testing.T) {
+	eah := cacheVM(t, 69, ubuntu2204, "", true, nil)
+	ade := adeVM(t, 70)
+	ade.must(ade.GrantBackupAccess(kv))
+	for _, f := range []*fixture{eah, ade} {
+		vm := f.vms["vm1"]
+		if vm.caches["vm1-data"] == nil || vm.guest == nil || vm.temp == nil {
+			t.Fatal("the fixture's VM has no cache, guest mounts or temp disk")
+		}
+		f.must(f.BackupVM("vm1", "rp1"))
+		src := f.rps["rp1"].src
+		if src.caches != nil || src.guest != nil || src.mounted != nil || src.bek != nil ||
+			src.temp != nil || src.tmpLed != nil || src.hostKey != nil || src.ade != nil || src.data != nil {
+			t.Errorf("the recovery point keeps host state: %+v", *src)
+		}
+		if src.spec != vm.spec || src.size != vm.size || src.image.Distro != vm.image.Distro {
+			t.Errorf("the recovery point's description differs from the VM's")
+		}
+		f.must(f.Deallocate("vm1"))
+		_, err := f.Concrete(insider, cacheA("vm1", "vm1-data"))
+		wantErr(t, err, ErrNotFound, "F70")
+		// The operator reads the point as before (not an ADE one: it has no
+		// path to the BEK's vault, F89).
+		f.wantReadable(operator, rpA("rp1", "vm1-data"), f == eah)
+	}
+}

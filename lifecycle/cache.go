@@ -1,6 +1,9 @@
 package lifecycle
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"slices"
 
 	"github.com/atrest-sim/atrest/disk"
@@ -16,8 +19,10 @@ import (
 // encryption at host does, under a key tied to the disk's own DEK ("caches
 // use the disk's PMK or CMK", F57); ADE does, since the guest encrypts
 // before the host sees anything (F59). Deallocation moves the VM off its
-// host and the caches go with it, as the temp disk's contents do (F70);
-// detaching a disk drops its cache.
+// host and the caches go with it, as the temp disk's contents do: that
+// is a simulation choice inferred from F57 (the caches are the host's) and
+// F70 (what is host-local does not survive deallocation), not a documented
+// fact. Detaching a disk drops its cache.
 //
 // The cache records which sectors it holds, as sorted runs, and never
 // copies data on a write: the bytes at rest are put together when a
@@ -30,21 +35,31 @@ import (
 // hostCache is a host's cache of one attached managed disk of an allocated
 // VM. It is the device the guest's volume or file system sits on: reads
 // and writes go to the disk, under the disk's current key state, and the
-// sectors they touch join the cache. The embedded disk supplies the rest
-// of the device (NextWritten, and the written-sector map the layers above
-// use to read never-written sectors as zeros).
+// sectors they touch join the cache. It carries the device's methods and
+// no more: the disk's management (Unlock, Lock, Rewrap, Raw, Clone) stays
+// off the device the guest's volumes sit on, and printing a cache prints
+// a redacted description of its own.
 type hostCache struct {
-	*disk.Managed
+	// Managed is the disk cached; ReadSectors and WriteSectors go to it.
+	// It is a named field, not embedded, so that none of its methods is
+	// the cache's. (Named Managed as the test exports in export_test.go
+	// read it.)
+	Managed *disk.Managed
+	// HostView is the disk as the host opened it when the cache began: SSE
+	// removed with the keys the host held then (disk.Managed.Opened),
+	// read-only. atRest reads the cached sectors through it and seals them
+	// with its cache key. Embedded for the device's key-independent
+	// methods (SectorSize, Sectors, NextWritten, from the disk's media)
+	// and for the written-sector map the layers above use to read
+	// never-written sectors as zeros; ReadSectors and WriteSectors are the
+	// cache's own.
+	*disk.HostView
 	w *World
-	// open is the disk as the host opened it when the cache began: SSE
-	// removed with the DEKs the host held then (disk.Managed.Opened).
-	open disk.Device
-	// seal is encryption at host over store, nil without it; store is
-	// pointed at fresh media each time the cache is put together.
-	seal  disk.Device
-	store *cacheStore
-	runs  []span // the cached sectors
-	gen   uint64 // bumped whenever runs grows (a content version, memo.go)
+	// sealed says whether encryption at host seals the cache (F57): the
+	// VM had it when the cache began.
+	sealed bool
+	runs   []span // the cached sectors
+	gen    uint64 // bumped whenever runs grows (a content version, memo.go)
 	// pending holds the runs a boot touched until the boot succeeds, so
 	// that a failed start leaves the cache as it was.
 	pending []span
@@ -57,10 +72,17 @@ type hostCache struct {
 	lost string
 }
 
-// cacheStore is the media a cache's encryption-at-host layer writes into.
-// It embeds the media (and so its written-sector map) so that the layer,
-// built once while the host held the key, can seal into fresh media.
-type cacheStore struct{ *disk.Media }
+// String describes the cache without its keys or contents.
+func (c hostCache) String() string {
+	return fmt.Sprintf("host cache(%d runs, encryption at host %t, REDACTED)", len(c.runs), c.sealed)
+}
+
+// GoString describes the cache without its keys or contents.
+func (c hostCache) GoString() string { return c.String() }
+
+// Format prints String for every verb, so no verb reaches the disk's or
+// the host's keys.
+func (c hostCache) Format(f fmt.State, verb rune) { io.WriteString(f, c.String()) }
 
 // span is the sectors [first, end).
 type span struct{ first, end uint64 }
@@ -99,18 +121,7 @@ func (w *World) newCache(vm *vmState, d *diskState) (*hostCache, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &hostCache{Managed: d.m, w: w, open: open}
-	if vm.eah {
-		m, err := disk.NewMedia(d.m.SectorSize(), d.m.Sectors())
-		if err != nil {
-			return nil, err
-		}
-		c.store = &cacheStore{m}
-		if c.seal, err = disk.NewCacheEncryption(c.store, d.m); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+	return &hostCache{Managed: d.m, HostView: open, w: w, sealed: vm.eah}, nil
 }
 
 // note records that sectors [first, first+n) passed through the cache.
@@ -181,15 +192,18 @@ func (c *hostCache) files(l *ledger) *ledger {
 // atRest puts together the bytes the cache holds at rest on the host:
 // every cached sector the disk holds written, as the host received it
 // (read through SSE with the keys the host opened the disk with), sealed
-// by encryption at host when the VM has it.
+// by encryption at host when the VM has it. It builds everything it
+// writes into afresh and changes nothing of the cache.
 func (c *hostCache) atRest() (*disk.Media, error) {
 	m, err := disk.NewMedia(c.SectorSize(), c.Sectors())
 	if err != nil {
 		return nil, err
 	}
 	var dst disk.Device = m
-	if c.seal != nil {
-		c.store.Media, dst = m, c.seal
+	if c.sealed {
+		if dst, err = disk.NewCacheEncryption(m, c.HostView); err != nil {
+			return nil, err
+		}
 	}
 	const chunk = 256
 	ss := uint64(c.SectorSize())
@@ -204,7 +218,7 @@ func (c *hostCache) atRest() (*disk.Media, error) {
 			for end := min(f+n, r.end); f < end; {
 				k := min(end-f, chunk)
 				b := buf[:k*ss]
-				if err := c.open.ReadSectors(b, f); err != nil {
+				if err := c.HostView.ReadSectors(b, f); err != nil {
 					return nil, err
 				}
 				if err := dst.WriteSectors(b, f); err != nil {
@@ -246,6 +260,16 @@ func (w *World) startCaches(vm *vmState) error {
 		vm.caches[dn] = c
 	}
 	return nil
+}
+
+// cacheRefusal classes a failure to open a host cache by its cause: the
+// disk's key chain (ErrKeyUnavailable, F57: the cache uses the disk's
+// keys), or anything else (ErrInvalid).
+func cacheRefusal(op string, err error) error {
+	if errors.Is(err, disk.ErrKeyUnavailable) {
+		return refuseCause(op, "F57", ErrKeyUnavailable, "opening the host cache: the host cannot unwrap the disk's DEK", err)
+	}
+	return refuseCause(op, "", ErrInvalid, "opening the host cache", err)
 }
 
 // settleCaches ends a boot (see hostCache.settle).
@@ -294,7 +318,9 @@ func (w *World) resolveCache(a Artifact) (*target, error) {
 		return nil, refuse(op, "", ErrNotFound, "VM "+a.Name)
 	}
 	if vm.state == Deallocated {
-		return nil, refuse(op, "F70", ErrNotFound, "host cache of "+a.Disk+": "+a.Name+" is deallocated, and its caches left the host with it")
+		// Fact F70 by inference (see the top of this file): the simulation
+		// lets a VM's caches leave with its host, as its temp disk does.
+		return nil, refuse(op, "F70", ErrNotFound, "host cache of "+a.Disk+": "+a.Name+" is deallocated, and its caches left the host with it (a simulation choice inferred from F57 and F70)")
 	}
 	c := vm.caches[a.Disk]
 	if c == nil {
@@ -330,6 +356,7 @@ func (w *World) cacheAccess(s *assessment, t *target, v Vantage, concrete bool) 
 	case v.Kind == StorageInsider:
 		if vm.eah {
 			s.layer("encryption at host", "present", "host cache key")
+			// (This text is quoted in the output of examples/example_test.go.)
 			s.key("host cache key", false, "the host seals its cache with a key derived from the disk's DEK, which the media does not carry", "F57")
 		}
 		return viewCacheRaw
@@ -386,8 +413,12 @@ func (w *World) readCache(t *target, view readView, beks []*secretBytes) bool {
 	var dev disk.Device = raw
 	if view == viewCacheHost {
 		// The host obtains the cache key through the disk's key chain.
-		if dev, err = disk.NewCacheEncryption(raw, t.m); err != nil {
+		host, err := t.m.Opened()
+		if err != nil {
 			return false // fails on keys, not content: nothing to remember
+		}
+		if dev, err = disk.NewCacheEncryption(raw, host); err != nil {
+			return false
 		}
 	}
 	fs, _ := mountWith(dev, beks)

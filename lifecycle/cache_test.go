@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/atrest-sim/atrest/disk"
+	"github.com/atrest-sim/atrest/envelope"
 )
 
 func cacheA(vm, d string) Artifact { return Artifact{Kind: CacheArtifact, Name: vm, Disk: d} }
@@ -276,18 +278,70 @@ func TestHostCacheFailedFirstStart(t *testing.T) {
 }
 
 // TestHostCacheVerdictChangesNothing checks that reading verdicts, which
-// read through the guest's volumes, adds nothing to a cache.
+// read through the guest's volumes and put the cache at rest together
+// (sealed, with encryption at host), change no field of the cache and
+// write nothing to its disk.
 func TestHostCacheVerdictChangesNothing(t *testing.T) {
-	f := cacheVM(t, 66, ubuntu2204, "", false, nil)
-	c := f.vms["vm1"].caches["vm1-data"]
-	runs, gen := fmt.Sprint(c.runs), c.gen
-	for _, a := range []Artifact{diskA("vm1-data"), cacheA("vm1", "vm1-data")} {
-		f.verdict(guest("vm1"), a)
-	}
-	if fmt.Sprint(c.runs) != runs || c.gen != gen {
-		t.Errorf("verdicts changed the cache: %v (gen %d), was %s (gen %d)", c.runs, c.gen, runs, gen)
+	for _, eah := range []bool{false, true} {
+		t.Run(fmt.Sprint("eah=", eah), func(t *testing.T) {
+			f := cacheVM(t, 66, ubuntu2204, "", eah, nil)
+			c := f.vms["vm1"].caches["vm1-data"]
+			before, gen := *c, c.Managed.Raw().Generation()
+			for _, a := range []Artifact{diskA("vm1-data"), cacheA("vm1", "vm1-data")} {
+				for _, v := range []Vantage{guest("vm1"), insider} {
+					f.verdict(v, a)
+				}
+			}
+			if !reflect.DeepEqual(*c, before) {
+				t.Errorf("verdicts changed the cache: %+v, was %+v (runs %v, was %v)", *c, before, c.runs, before.runs)
+			}
+			if got := c.Managed.Raw().Generation(); got != gen {
+				t.Errorf("verdicts wrote to the disk: generation %d, was %d", got, gen)
+			}
+		})
 	}
 }
+
+// TestHostCacheIsOnlyADevice checks that the device the guest's volumes
+// sit on carries no disk management and prints as a cache, redacted.
+func TestHostCacheIsOnlyADevice(t *testing.T) {
+	f := cacheVM(t, 68, ubuntu2204, "des1", true, nil)
+	var dev disk.Device = f.vms["vm1"].caches["vm1-data"]
+	for name, ok := range map[string]bool{
+		"Unlock": is[interface{ Unlock() error }](dev),
+		"Lock":   is[interface{ Lock() }](dev),
+		"Rewrap": is[interface {
+			Rewrap(disk.KeyRole, envelope.KEK) error
+		}](dev),
+		"Raw":         is[interface{ Raw() *disk.Media }](dev),
+		"Clone":       is[interface{ Clone() *disk.Managed }](dev),
+		"WrappedKeys": is[interface{ WrappedKeys() []disk.WrappedKey }](dev),
+		"Opened": is[interface {
+			Opened() (*disk.HostView, error)
+		}](dev),
+	} {
+		if ok {
+			t.Errorf("the host cache has the disk's %s", name)
+		}
+	}
+	if !is[interface {
+		NextWritten(uint64) (uint64, uint64, bool)
+	}](dev) {
+		t.Error("the host cache lost NextWritten")
+	}
+	c := f.vms["vm1"].caches["vm1-data"]
+	want := c.String()
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q", "%d"} {
+		for _, x := range []any{c, *c} {
+			if got := fmt.Sprintf(verb, x); got != want {
+				t.Errorf("Sprintf(%q, %T) = %q, want %q", verb, x, got, want)
+			}
+		}
+	}
+}
+
+// is reports whether x has the methods of T.
+func is[T any](x any) bool { _, ok := x.(T); return ok }
 
 func TestAddSpan(t *testing.T) {
 	var s []span
@@ -342,4 +396,42 @@ func TestHostCacheSASBlocksBoot(t *testing.T) {
 	}
 	f.must(f.RevokeAccess(g))
 	f.wantReadable(guest("vm1"), cacheA("vm1", "vm1-data"), true)
+}
+
+// TestRetiredADEStoppedVM checks that the guest of a stopped ADE VM reads
+// its disks and their host caches only through a boot that Start would
+// make: past ADE's retirement Start is refused (F64), and so are the
+// guest's verdicts, symbolic and concrete alike.
+func TestRetiredADEStoppedVM(t *testing.T) {
+	f := cacheVM(t, 71, ubuntu2204, "", false, &ADESpec{Vault: kv, Volumes: VolumeAll})
+	f.must(f.Stop("vm1"))
+	arts := []Artifact{diskA("vm1-data"), cacheA("vm1", "vm1-data")}
+	for _, a := range arts {
+		f.wantReadable(guest("vm1"), a, true)
+	}
+	f.Advance(f.opts.ADERetirement.Sub(f.Now()) + hour)
+	wantErr(t, f.Start("vm1"), ErrBootFailure, "F64")
+	for _, a := range arts {
+		v := f.wantReadable(guest("vm1"), a, false)
+		if !hasFact(v, "F64") {
+			t.Errorf("%v: verdict lacks F64: %v", a, v)
+		}
+	}
+	// The bytes at rest are where they were: the insider's answer on the
+	// cache does not change (ADE covers it).
+	f.wantReadable(insider, cacheA("vm1", "vm1-data"), false)
+}
+
+// TestCacheRefusalByCause checks that a failure to open a host cache is
+// classed by its cause: the disk's key chain is ErrKeyUnavailable (F57),
+// anything else is not.
+func TestCacheRefusalByCause(t *testing.T) {
+	keyErr := &disk.KeyError{Op: "open", Role: disk.CustomerKey, KeyID: "https://kv1.vault.azure.net/keys/cmk/1", Err: errors.New("disabled")}
+	wantErr(t, cacheRefusal("Start", keyErr), ErrKeyUnavailable, "F57")
+	err := cacheRefusal("Start", fmt.Errorf("%w: no room", disk.ErrMediaFull))
+	wantErr(t, err, ErrInvalid, "")
+	var re *RefusedError
+	if errors.Is(err, ErrKeyUnavailable) || !errors.As(err, &re) || re.Fact != "" || !errors.Is(err, disk.ErrMediaFull) {
+		t.Errorf("a media failure is classed %v (fact %q)", err, re.Fact)
+	}
 }

@@ -32,8 +32,9 @@
 //     write-back. SSE does not cover them; encryption at host seals them
 //     under a key derived from the disk's own DEK ("caches use the disk's
 //     PMK or CMK", F57); ADE covers them because the guest encrypts first
-//     (F59). Deallocation drops them, as it drops the temp disk (F70);
-//     detaching a disk drops its cache.
+//     (F59). Deallocation drops them, as it drops the temp disk (a
+//     simulation choice inferred from F57 and F70, not a documented
+//     fact); detaching a disk drops its cache.
 //   - Azure Disk Encryption: [World.EnableADE], re-key, [World.DisableADE],
 //     with the support rules (F58, F64, F67-F77).
 //   - Backup: [World.BackupVM], [World.RestoreVM],

@@ -502,17 +502,20 @@ func (w *World) guestAccess(s *assessment, t *target, vm *vmState, concrete bool
 }
 
 // canBoot adds the guest's access to the data of a VM that is not running:
-// it boots the VM, unless a disk has an active SAS (F105).
+// it boots the VM, unless the platform refuses the boot whatever the keys
+// (bootBar, as Start does: an active SAS, F105; ADE retired, F64). The
+// keys the boot needs are the verdict's other key lines.
 func (w *World) canBoot(s *assessment, vm *vmState) bool {
-	for _, dn := range vm.disks() {
-		if w.disks[dn].grant != "" {
-			s.key("access to the data", false, "the VM cannot start while a SAS is active on "+dn, "F105")
-			return false
-		}
+	if bar := w.bootBar("Readable", vm); bar != nil {
+		s.key("access to the data", false, barWhy(bar), bar.Fact)
+		return false
 	}
 	s.key("access to the data", true, "boots the "+vm.state.String()+" VM")
 	return true
 }
+
+// barWhy explains a refused boot in a verdict.
+func barWhy(bar *RefusedError) string { return "the VM cannot start: " + bar.Detail }
 
 // adeLayer adds the ADE layer and the keys the vantage needs for it.
 func (w *World) adeLayer(s *assessment, t *target, v Vantage, concrete bool, beks *[]*secretBytes) {
@@ -523,7 +526,13 @@ func (w *World) adeLayer(s *assessment, t *target, v Vantage, concrete bool, bek
 	}
 	s.fact("F63", "F65")
 	s.layer("ADE "+a.kind.String(), "present", "BEK")
+	var bar *RefusedError // the guest of a VM not running unlocks only at a boot
+	if v.Kind == GuestOS && vm != nil && v.VM == vm.spec.Name && vm.state != Running {
+		bar = w.bootBar("Readable", vm)
+	}
 	switch {
+	case bar != nil:
+		s.key("BEK", false, "used only at boot, and "+barWhy(bar), bar.Fact)
 	case t.cache != nil && v.Kind == GuestOS && v.VM == vm.spec.Name && vm.bek != nil:
 		s.key("BEK", true, "on the BEK volume of the allocated VM", "F82")
 		if concrete {
@@ -537,7 +546,7 @@ func (w *World) adeLayer(s *assessment, t *target, v Vantage, concrete bool, bek
 			*beks = append(*beks, vm.bek)
 		}
 	case v.Kind == GuestOS && vm != nil && v.VM == vm.spec.Name:
-		if !w.Now().Before(w.opts.ADERetirement) {
+		if w.adeRetired() {
 			s.key("BEK", false, "ADE is retired: volumes fail to unlock after reboot", "F64")
 			return
 		}

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"bytes"
+	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -10,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/atrest-sim/atrest/disk"
 )
 
 // TestVerdictHoldsNoKeyMaterial searches verdict text, JSON and the BEK
@@ -77,7 +80,7 @@ func TestNewPathsHoldNoKeyMaterial(t *testing.T) {
 	for _, o := range outs {
 		for _, pat := range [][]byte{bek, []byte(hex.EncodeToString(bek)), []byte(base64.StdEncoding.EncodeToString(bek))} {
 			if bytes.Contains(o, pat) {
-				t.Fatalf("key material in output: %.300s", o)
+				t.Fatalf("key material %q in output: %s", pat, o)
 			}
 		}
 	}
@@ -116,29 +119,67 @@ func TestWorldNeverPrints(t *testing.T) {
 
 // TestCacheVerdictsHoldNoKeyMaterial searches the verdicts on host caches
 // (which read the cache with the BEK of the BEK volume) and the cache
-// itself under every verb for the BEK.
+// itself under every verb for the BEK, and for the material of the cached
+// disk's DEK: the DEK, its SSE sector key and the host's cache key derived
+// from it, of an ADE VM and of a VM with encryption at host.
 func TestCacheVerdictsHoldNoKeyMaterial(t *testing.T) {
-	f := adeVM(t, 33)
-	bek := append([]byte(nil), f.vms["vm1"].bek.b...)
+	ade := adeVM(t, 33)
+	eah := cacheVM(t, 34, ubuntu2204, "", true, nil)
+	bek := append([]byte(nil), ade.vms["vm1"].bek.b...)
+	var deks [][]byte
 	var outs []string
-	for _, v := range []Vantage{insider, guest("vm1")} {
-		for _, fn := range []func(Vantage, Artifact) (Verdict, error){f.Symbolic, f.Concrete} {
-			vd, err := fn(v, cacheA("vm1", "vm1-data"))
-			f.must(err)
-			j, err := vd.JSON()
-			f.must(err)
-			outs = append(outs, string(j), vd.String())
+	for _, f := range []*fixture{ade, eah} {
+		deks = append(deks, dekMaterial(f, "vm1-data")...)
+		for _, v := range []Vantage{insider, guest("vm1")} {
+			for _, fn := range []func(Vantage, Artifact) (Verdict, error){f.Symbolic, f.Concrete} {
+				vd, err := fn(v, cacheA("vm1", "vm1-data"))
+				f.must(err)
+				j, err := vd.JSON()
+				f.must(err)
+				outs = append(outs, string(j), vd.String())
+			}
+		}
+		c := f.vms["vm1"].caches["vm1-data"]
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%d"} {
+			outs = append(outs, fmt.Sprintf(verb, c), fmt.Sprintf(verb, *c), fmt.Sprintf(verb, f.vms["vm1"]),
+				fmt.Sprintf(verb, c.HostView), fmt.Sprintf(verb, f.disks["vm1-data"]))
 		}
 	}
-	c := f.vms["vm1"].caches["vm1-data"]
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x"} {
-		outs = append(outs, fmt.Sprintf(verb, c), fmt.Sprintf(verb, *c), fmt.Sprintf(verb, f.vms["vm1"]))
+	pats := []string{string(bek), hex.EncodeToString(bek), base64.StdEncoding.EncodeToString(bek)}
+	for _, k := range deks {
+		pats = append(pats, string(k), hex.EncodeToString(k), base64.StdEncoding.EncodeToString(k),
+			strings.Trim(fmt.Sprint(k[:8]), "[]")) // as %v and %d print bytes
 	}
 	for _, o := range outs {
-		for _, pat := range []string{string(bek), hex.EncodeToString(bek), base64.StdEncoding.EncodeToString(bek)} {
+		for _, pat := range pats {
 			if strings.Contains(o, pat) {
 				t.Fatalf("key material in output: %.300s", o)
 			}
 		}
 	}
+}
+
+// dekMaterial returns the DEK of a platform-key disk, unwrapped with the
+// region's platform key, and the keys disk derives from it as its package
+// doc documents: the SSE platform-layer sector key and the host's cache key.
+func dekMaterial(f *fixture, diskName string) [][]byte {
+	f.t.Helper()
+	d := f.disks[diskName]
+	wk := d.m.WrappedKeys()
+	if len(wk) != 1 || wk[0].Role != disk.PlatformKey {
+		f.t.Fatalf("disk %s: want one platform-key layer, have %v", diskName, wk)
+	}
+	dek, err := f.pmk[d.region].Unwrap(&wk[0].Wrapped)
+	f.must(err)
+	b := dek.Bytes()
+	out := [][]byte{b}
+	for _, info := range []string{
+		"atrest/disk: SSE platform-key layer sector key, XTS-AES-256, v1",
+		"atrest/disk: encryption at host cache sector key, XTS-AES-256, v1",
+	} {
+		k, err := hkdf.Key(sha256.New, b, nil, info, 64)
+		f.must(err)
+		out = append(out, k)
+	}
+	return out
 }

@@ -16,8 +16,13 @@ const (
 	// through every layer; a VM that is not running must boot first, which
 	// needs its keys (F47, F82).
 	GuestOS
-	// StorageInsider holds the raw media of the storage service: the bytes
-	// at rest, below SSE, with no access to any customer key vault (F43).
+	// StorageInsider holds the bytes at rest of the storage service and of
+	// the hosts: the raw media of managed disks, snapshots, recovery points
+	// and replicas (below SSE, F43), and the host-local disks of VMs (temp
+	// disks, F56, and host caches, F57, F59, as they sit on the host, below
+	// encryption at host where there is one). It holds no key: none of the
+	// platform's, whose DEKs it sees only wrapped, and no access to any
+	// customer key vault.
 	StorageInsider
 	// VHDHolder holds a downloaded VHD, in the cloud (acting as Principal,
 	// with that principal's vault permissions) or on premises (a Host with
@@ -104,7 +109,9 @@ const (
 	// holds the blocks the guest wrote or read since the VM was allocated,
 	// as the host received them (above SSE, below ADE). SSE does not cover
 	// caches; encryption at host and ADE do (F57, F59). Deallocation drops
-	// them (F70).
+	// them, as it drops the temp disk's contents: a simulation choice
+	// inferred from F57 (the caches are the host's) and F70, not a
+	// documented fact.
 	CacheArtifact
 )
 

@@ -88,6 +88,13 @@ type vmState struct {
 	caches map[string]*hostCache
 }
 
+// description returns a copy of the VM's description (spec, image, size)
+// that shares nothing with the VM on its host: no host caches, guest
+// mounts, mounted-volume set, BEK volume, temp disk or host key.
+func (vm *vmState) description() *vmState {
+	return &vmState{spec: vm.spec, image: vm.image, size: vm.size}
+}
+
 // gmount is a volume the running guest has mounted.
 type gmount struct {
 	vol *disk.Volume // the open ADE volume, nil without ADE
@@ -224,11 +231,30 @@ func (w *World) start(op string, vm *vmState) error {
 	return err
 }
 
-func (w *World) boot(op string, vm *vmState) error {
+// bootBar returns why the platform refuses to boot vm whatever keys it
+// can obtain, or nil: an active SAS on one of its disks (F105), or ADE past
+// its retirement, when encrypted volumes fail to unlock at boot (F64).
+// boot and the verdicts that boot a VM that is not running (canBoot,
+// adeLayer) all ask it, so that a verdict never reads through a boot that
+// Start refuses.
+func (w *World) bootBar(op string, vm *vmState) *RefusedError {
 	for _, dn := range vm.disks() {
 		if w.disks[dn].grant != "" {
-			return refuse(op, "F105", ErrActiveSAS, "disk "+dn)
+			return &RefusedError{Op: op, Fact: "F105", Err: ErrActiveSAS, Detail: "a SAS is active on disk " + dn}
 		}
+	}
+	if vm.ade != nil && w.adeRetired() {
+		return &RefusedError{Op: op, Fact: "F64", Err: ErrBootFailure, Detail: "Azure Disk Encryption is retired: encrypted volumes fail to unlock after reboot"}
+	}
+	return nil
+}
+
+// adeRetired reports whether ADE is past its retirement (F64).
+func (w *World) adeRetired() bool { return !w.Now().Before(w.opts.ADERetirement) }
+
+func (w *World) boot(op string, vm *vmState) error {
+	if bar := w.bootBar(op, vm); bar != nil {
+		return bar
 	}
 	for _, dn := range vm.disks() {
 		if err := w.disks[dn].m.Unlock(); err != nil {
@@ -242,7 +268,7 @@ func (w *World) boot(op string, vm *vmState) error {
 	}
 	if err := w.startCaches(vm); err != nil {
 		w.lockDisks(vm)
-		return refuseCause(op, "F57", ErrKeyUnavailable, "opening the host caches", err)
+		return cacheRefusal(op, err)
 	}
 	bek := vm.bek
 	if vm.ade != nil && (bek == nil || vm.state == Deallocated) {
@@ -255,10 +281,6 @@ func (w *World) boot(op string, vm *vmState) error {
 			return err
 		}
 		bek = b
-	}
-	if vm.ade != nil && !w.Now().Before(w.opts.ADERetirement) {
-		w.lockDisks(vm)
-		return refuse(op, "F64", ErrBootFailure, "Azure Disk Encryption is retired: encrypted volumes fail to unlock after reboot")
 	}
 	guest := map[string]*gmount{}
 	for _, dn := range vm.disks() {
@@ -419,10 +441,13 @@ func (w *World) Stop(name string) error {
 	return nil
 }
 
-// Deallocate releases a VM from its host: the temp disk's contents, the
-// host's caches of its disks and the BEK volume are gone (F70, F57, F82). Stop and Restart keep the VM on its host,
-// so they keep the temp disk; only deallocation (and the fresh host of the
-// next start) loses it.
+// Deallocate releases a VM from its host: the temp disk's contents (F70)
+// and the BEK volume (F82) are gone, and so are the host's caches of its
+// disks (a simulation choice inferred from F57 and F70: the caches are
+// host-local, as the temp disk is; no document says what becomes of them).
+// Stop and Restart keep the VM on its host, so they keep the temp disk and
+// the caches; only deallocation (and the fresh host of the next start)
+// loses them.
 func (w *World) Deallocate(name string) error {
 	vm, err := w.vm("Deallocate", name)
 	if err != nil {
@@ -475,12 +500,14 @@ func (w *World) AttachDisk(vmName, diskName string) error {
 		return refuse(op, "F58", ErrEncryptionConflict, "a disk that had ADE cannot join a VM with encryption at host")
 	}
 	if vm.state == Running {
+		was := d.m.Unlocked()
 		if err := d.m.Unlock(); err != nil {
 			return refuseCause(op, "F47", ErrKeyUnavailable, "the host cannot unwrap the disk's DEK", err)
 		}
 		c, err := w.newCache(vm, d)
 		if err != nil {
-			return refuseCause(op, "F57", ErrKeyUnavailable, "opening the host cache", err)
+			restoreLock(d.m, was) // a refused attach leaves the disk as it was
+			return cacheRefusal(op, err)
 		}
 		vm.caches[diskName] = c
 	}
