@@ -147,6 +147,11 @@ func (w *World) CreateKey(who, vaultName, name string, s KeySpec) (string, error
 		w.keys[keyRef(vaultName, name)] = km
 	}
 	km.versions = append(km.versions, &keyVer{id: k.ID, version: k.Version, enabled: true, exp: s.Expires})
+	if len(km.versions) > 1 {
+		// A new version of an existing key: disk encryption sets with
+		// automatic rotation pick it up as they do a rotation (F50).
+		w.scheduleRotationPickup(vaultName, name)
+	}
 	return k.ID, nil
 }
 

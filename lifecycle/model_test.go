@@ -184,6 +184,9 @@ type mRepl struct {
 	failedOver string
 	disks      []string // the VM's disks when replication was enabled
 	targetDES  map[string]string
+	// ade is the VM's ADE settings when replication was enabled: the
+	// target keeps them; later changes are not synced (F100).
+	ade *mADE
 }
 
 // model is the whole plain model.

@@ -183,6 +183,52 @@ func TestKnown3RotationPickupAfterExpiry(t *testing.T) {
 	}
 }
 
+// TestKnown4DESVersionLagsDisk is KNOWN-4, found by T11 in the "dr" focus
+// profile after 13 cases: a disk's DEK was wrapped under version v1 of a
+// versionless, auto-rotating DES key; v1 was disabled; CreateKey with the
+// same name added v2. The symbolic verdict judged the disk by the DES's
+// newest version (v2, enabled: readable) while its DEK still named v1
+// (disabled: not readable). The symbolic verdict now judges each disk by
+// the version its wrapped DEK names, and a new version made by CreateKey is
+// picked up like a rotation (F50; only RotateKey scheduled the pickup). Shrunk: CreateVault kv0;
+// CreateKey k1; CreateDES des0 (k1 versionless, auto-rotate); CreateVM
+// vm0; CreateDisk d0 on des0, AttachDisk, Mount; SetKeyEnabled k1/v1
+// false; Advance 1h1m; CreateKey k1; CreateDisk d1 on des0; AttachDisk.
+func TestKnown4DESVersionLagsDisk(t *testing.T) {
+	w := regressWorld(t, 0)
+	mustOK(t, w.CreateVault(lifecycle.VaultSpec{Name: "kv0", Subscription: sub1, Region: "westeurope", RetentionDays: 7, PurgeProtection: true, EnabledForDiskEncryption: true}))
+	v1, err := w.CreateKey(admin, "kv0", "k1", lifecycle.KeySpec{Type: "RSA", Size: 2048})
+	mustOK(t, err)
+	mustOK(t, w.CreateDES(lifecycle.DESSpec{Name: "des0", Subscription: sub1, Region: "westeurope", KeyID: "https://kv0.vault.azure.net/keys/k1", AutoRotate: true}))
+	mustOK(t, w.CreateVM(lifecycle.VMSpec{Name: "vm0", Subscription: sub1, Region: "westeurope", Image: "Canonical:ubuntu-20_04-lts", Size: "Basic_A1"}))
+	mustOK(t, w.CreateDisk(lifecycle.DiskSpec{Name: "d0", Subscription: sub1, Region: "westeurope", SizeMiB: 16, DES: "des0"}))
+	mustOK(t, w.AttachDisk("vm0", "d0"))
+	mustOK(t, w.Mount("vm0", "d0"))
+	mustOK(t, w.WriteFile("vm0", "d0", "/m/1.txt", []byte("ATREST-MARKER-00001-plaintext-at-rest")))
+	mustOK(t, w.SetKeyEnabled(admin, v1, false))
+	w.Advance(61 * time.Minute)
+	_, err = w.CreateKey(admin, "kv0", "k1", lifecycle.KeySpec{Type: "RSA", Size: 2048})
+	mustOK(t, err)
+	d0 := lifecycle.Artifact{Kind: lifecycle.DiskArtifact, Name: "d0"}
+	k := lifecycle.Vantage{Kind: lifecycle.RolePrincipal, Principal: alice}.String() + " -> " + d0.String()
+	if got := agree(t, w, "after CreateKey added v2"); got[k] {
+		t.Errorf("%s readable before the pickup, with its DEK under the disabled v1", k)
+	}
+	// The pickup cannot re-wrap d0: Key Vault refuses to unwrap with the
+	// disabled v1 (F11).
+	w.Advance(61 * time.Minute)
+	if got := agree(t, w, "after the pickup"); got[k] {
+		t.Errorf("%s readable although its DEK names the disabled v1", k)
+	}
+	// Re-enabled, v1 unwraps again and the DEK is usable, still under v1
+	// until a later pickup re-wraps it.
+	mustOK(t, w.SetKeyEnabled(admin, v1, true))
+	w.Advance(61 * time.Minute)
+	if got := agree(t, w, "after v1 is enabled again"); !got[k] {
+		t.Errorf("%s not readable with v1 enabled again", k)
+	}
+}
+
 // TestDRReplicaFollowsFailedOverDisk is the T11 failure of a deep run
 // (-rapid.seed=202, shrunk): after Failover the replica's media is the new
 // VM's disk, so when that VM enabled ADE the replica's bytes became a

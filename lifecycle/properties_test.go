@@ -1605,6 +1605,10 @@ func (h *harness) actEnableReplication(t *rapid.T) {
 	}
 	m.repls[vmn] = &mRepl{vm: vmn, target: target, disks: vm.disks(), targetDES: s.TargetDES}
 	if vm.ade != nil {
+		c := *vm.ade
+		m.repls[vmn].ade = &c
+	}
+	if vm.ade != nil {
 		m.bekCopies[vm.ade.secName] = true
 		m.bekFree[vm.ade.secName] = true
 	}
@@ -1640,8 +1644,8 @@ func (h *harness) actFailover(t *rapid.T) {
 	}
 	r.failedOver = name
 	vm := &mVM{name: name, region: r.target, image: src.image, size: src.size, state: lifecycle.Running, mounted: map[string]bool{}, everADE: src.everADE}
-	if src.ade != nil {
-		c := *src.ade
+	if r.ade != nil { // the settings at EnableReplication (F100)
+		c := *r.ade
 		c.secret = "" // the target vault's copy
 		c.kekID = "?" // the target vault's KEK
 		vm.ade = &c

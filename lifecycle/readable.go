@@ -383,7 +383,7 @@ func (w *World) sseKeys(s *assessment, t *target, concrete bool) (bool, string) 
 	if t.m.Unlocked() {
 		return true, "DEK cached by the storage service until the revocation check"
 	}
-	ok, why := w.cmkUsable(t.des)
+	ok, why := w.cmkUsable(t.des, t.m)
 	if !ok && w.cmkLost(t.des) {
 		s.fact("F114")
 		return false, lostWhy
@@ -403,23 +403,33 @@ func (w *World) goneWhy(lineage, version string, secret bool) string {
 	return lostWhy
 }
 
-// cmkUsable is the model's answer for a DES's customer key (F47, F10,
-// F11, F23, F26, F40).
-func (w *World) cmkUsable(desName string) (bool, string) {
+// cmkUsable is the model's answer for the customer key of disk m, of DES
+// desName (F47, F10, F11, F23, F26, F40). It reasons about the key version
+// m's wrapped DEK names (metadata stored with the disk, not a decryption):
+// the DES may already use a newer version that a pickup has not yet
+// re-wrapped m under (F50).
+func (w *World) cmkUsable(desName string, m *disk.Managed) (bool, string) {
 	d, ok := w.des[desName]
 	if !ok {
 		return false, "disk encryption set not found"
 	}
-	// The disk's wrapped DEK names a version; with automatic rotation and
-	// re-wrapping this is the newest version, else the pinned one.
 	km := w.keys[keyRef(d.vault, d.key)]
-	if _, _, err := w.lookupKeyID("Readable", d.kek.KeyID()); err != nil {
-		// The version the DEKs name is not in the vault's current key of
-		// that name: it was purged and the name reused.
-		if w.lostKey(d.kek.KeyID()) {
-			return false, lostWhy
+	ids := cmkKeyIDs(m)
+	if len(ids) == 0 {
+		ids = []string{d.kek.KeyID()}
+	}
+	var versions []*keyVer
+	for _, id := range ids {
+		_, kv, err := w.lookupKeyID("Readable", id)
+		if err != nil {
+			// The version the DEK names is not in the vault's current key
+			// of that name: it was purged and the name reused.
+			if w.lostKey(id) {
+				return false, lostWhy
+			}
+			return false, "customer key version purged (F23)"
 		}
-		return false, "customer key version purged (F23)"
+		versions = append(versions, kv)
 	}
 	if w.keyGone(km) {
 		_, _, _, ver, _ := vault.ParseID(d.kek.KeyID())
@@ -431,7 +441,7 @@ func (w *World) cmkUsable(desName string) (bool, string) {
 	if !w.principals[d.identity].perms(d.vault).unwrap {
 		return false, "the disk encryption set's identity lost access (F40)"
 	}
-	for _, kv := range w.desVersions(d) {
+	for _, kv := range versions {
 		if !kv.enabled && !w.faulty(faultSymbolicIgnoresDisabled) { // mutation hook (faults.go)
 			return false, "customer key disabled (F11)"
 		}
@@ -442,13 +452,19 @@ func (w *World) cmkUsable(desName string) (bool, string) {
 	return true, "unwrapped through the disk encryption set's identity"
 }
 
-// desVersions returns the key versions a DES's disks are wrapped under.
-func (w *World) desVersions(d *desState) []*keyVer {
-	km := w.keys[keyRef(d.vault, d.key)]
-	if _, kv, err := w.lookupKeyID("Readable", d.kek.KeyID()); err == nil {
-		return []*keyVer{kv}
+// cmkKeyIDs returns the key ids the customer-key layers of m's wrapped
+// DEKs name (nil for m nil or without a customer key).
+func cmkKeyIDs(m *disk.Managed) []string {
+	if m == nil {
+		return nil
 	}
-	return km.versions[len(km.versions)-1:]
+	var ids []string
+	for _, wk := range m.WrappedKeys() {
+		if wk.Role == disk.CustomerKey {
+			ids = append(ids, wk.Wrapped.KeyID)
+		}
+	}
+	return ids
 }
 
 // keyErrWhy turns a vault or disk error into a reason.
