@@ -367,7 +367,7 @@ func ExampleQ19Insider() {
 	//   - temp disk, SSE only (v3 size): storage insider -> temp disk pmk: readable; layers: temp disk (host-local, not covered by SSE) > files
 	//   - temp disk, encryption at host: storage insider -> temp disk eah: not readable (cannot obtain host key); layers: temp disk (host-local, not covered by SSE) > encryption at host > files; key host key: not obtainable (the host encrypts the temp disk with a platform-held key)
 	//   - host cache of a disk, customer key: storage insider -> host cache cmk/cmk-data: readable; layers: host cache (host-local, not covered by SSE) > files
-	//   - host cache of a disk, encryption at host: storage insider -> host cache eah/eah-osdisk: not readable (cannot obtain host cache key); layers: host cache (host-local, not covered by SSE) > encryption at host > files; key host cache key: not obtainable (the host seals its cache with a key derived from the disk's DEK, which the media does not carry)
+	//   - host cache of a disk, encryption at host: storage insider -> host cache eah/eah-osdisk: not readable (cannot obtain host cache key); layers: host cache (host-local, not covered by SSE) > encryption at host > files; key host cache key: not obtainable (the host seals its cache with a key derived from the disk's DEK, which the insider holds only wrapped and the cache does not carry)
 	//   what the insider holds                   | readable | layers
 	//   data disk, platform key                  | no       | SSE-PMK > files
 	//   data disk, customer key                  | no       | SSE-CMK > files

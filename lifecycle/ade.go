@@ -24,8 +24,19 @@ const kdfIterations = 1000
 const adePlatformID = "Microsoft.Compute/AzureDiskEncryption"
 
 // secretBytes holds a BEK in memory (the BEK volume of a VM, F82) and
-// prints as redacted under every verb.
-type secretBytes struct{ b []byte }
+// prints as redacted under every verb. The bytes are two pointers away
+// from any struct that holds a *secretBytes, so that even fmt's bad-verb
+// path, which prints a pointer field's target, prints only an address.
+type secretBytes struct{ m *bekMaterial }
+
+// bekMaterial is the BEK itself.
+type bekMaterial struct{ b []byte }
+
+// newSecretBytes wraps b (not copied).
+func newSecretBytes(b []byte) *secretBytes { return &secretBytes{m: &bekMaterial{b: b}} }
+
+// bytes returns the BEK; callers keep it out of every output.
+func (s *secretBytes) bytes() []byte { return s.m.b }
 
 func (s *secretBytes) String() string            { return "BEK(REDACTED)" }
 func (s *secretBytes) GoString() string          { return "BEK(REDACTED)" }
@@ -128,7 +139,7 @@ func (w *World) fetchVolBEK(op string, v *adeVol, who string) (*secretBytes, err
 	}
 	val := s.Value()
 	if v.kekID == "" {
-		return &secretBytes{b: val}, nil
+		return newSecretBytes(val), nil
 	}
 	kvn, _, kname, kver, _ := vault.ParseID(v.kekID)
 	kc, _, err := w.client(who, kvn)
@@ -140,7 +151,7 @@ func (w *World) fetchVolBEK(op string, v *adeVol, who string) (*secretBytes, err
 	if err != nil {
 		return nil, refuseCause(op, "F82", ErrBootFailure, "the KEK cannot unwrap the BEK", err)
 	}
-	return &secretBytes{b: bek}, nil
+	return newSecretBytes(bek), nil
 }
 
 // ensureADEPlatform gives the platform principal access to a vault with
@@ -250,7 +261,7 @@ func (w *World) planADE(op string, vm *vmState, s ADESpec) (*adePlan, error) {
 			}
 			dev, err := w.volumeDevice(vm, dn)
 			if err == nil {
-				_, err = disk.OpenVolume(dev, vm.bek.b)
+				_, err = disk.OpenVolume(dev, vm.bek.bytes())
 			}
 			if err != nil {
 				return nil, refuseCause(op, "F83", ErrState, "re-keying "+dn+": the current BEK does not open it", err)
@@ -347,7 +358,7 @@ func (w *World) EnableADE(vmName string, s ADESpec) error {
 		if _, err := io.ReadFull(w.rand, b); err != nil {
 			return rb.abort(refuseCause(op, "", ErrState, "drawing a BEK", err))
 		}
-		bek = &secretBytes{b: []byte(hex.EncodeToString(b))}
+		bek = newSecretBytes([]byte(hex.EncodeToString(b)))
 		clear(b)
 		name, id, undo, err := w.storeBEK(op, vm, s, bek)
 		if err != nil {
@@ -453,17 +464,17 @@ func (w *World) remountFormatted(vm *vmState, formatted []*diskState) error {
 func (w *World) rekeyVolumes(op string, vm *vmState, vols []string, old, nb *secretBytes, rb *rollback) error {
 	for _, dn := range vols {
 		v := vm.guest[dn].vol
-		if err := v.AddBEK(w.rand, nb.b, kdfIterations); err != nil {
+		if err := v.AddBEK(w.rand, nb.bytes(), kdfIterations); err != nil {
 			return refuseCause(op, "F83", ErrState, "re-keying "+dn, err)
 		}
-		rb.push(func() error { return v.RemoveBEK(nb.b) })
+		rb.push(func() error { return v.RemoveBEK(nb.bytes()) })
 	}
 	for _, dn := range vols {
 		v := vm.guest[dn].vol
-		if err := v.RemoveBEK(old.b); err != nil {
+		if err := v.RemoveBEK(old.bytes()); err != nil {
 			return refuseCause(op, "F83", ErrState, "re-keying "+dn+": removing the old BEK", err)
 		}
-		rb.push(func() error { return v.AddBEK(w.rand, old.b, kdfIterations) })
+		rb.push(func() error { return v.AddBEK(w.rand, old.bytes(), kdfIterations) })
 	}
 	return nil
 }
@@ -473,7 +484,7 @@ func (w *World) rekeyVolumes(op string, vm *vmState, vols []string, old, nb *sec
 // the new configuration.
 func (w *World) encryptDisk(op string, vm *vmState, d *diskState, bek *secretBytes, format bool, rb *rollback, formatted *[]*diskState) error {
 	dev := vm.guestDevice(d)
-	v, err := disk.EncryptVolume(dev, bek.b, adeVolumeConfig(vm, format, w.rand))
+	v, err := disk.EncryptVolume(dev, bek.bytes(), adeVolumeConfig(vm, format, w.rand))
 	if err != nil {
 		return refuseCause(op, "F71", ErrState, "encrypting "+d.name, err)
 	}
@@ -521,7 +532,7 @@ func (w *World) storeBEK(op string, vm *vmState, s ADESpec, bek *secretBytes) (s
 	if err != nil {
 		return "", "", nil, err
 	}
-	val := append([]byte(nil), bek.b...)
+	val := append([]byte(nil), bek.bytes()...)
 	ct := "BEK"
 	if s.KEKID != "" {
 		_, _, kname, kver, _ := vault.ParseID(s.KEKID)
@@ -729,7 +740,7 @@ func (w *World) DisableADE(vmName string, vols VolumeType) error {
 			return rb.abort(refuseCause(op, "F77", ErrKeyUnavailable, "decrypting "+dn, err))
 		}
 		rb.push(func() error {
-			v, err := disk.EncryptVolume(dev, vm.bek.b, adeVolumeConfig(vm, false, w.rand))
+			v, err := disk.EncryptVolume(dev, vm.bek.bytes(), adeVolumeConfig(vm, false, w.rand))
 			if err != nil {
 				return err
 			}

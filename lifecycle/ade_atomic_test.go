@@ -271,7 +271,7 @@ func TestEnableADEUndoesRekeyMidway(t *testing.T) {
 	}
 	for _, dn := range []string{"vm1-osdisk", "vm1-data"} {
 		dev := vm.guestDevice(f.disks[dn])
-		if _, err := disk.OpenVolume(dev, oldBEK.b); err != nil {
+		if _, err := disk.OpenVolume(dev, oldBEK.bytes()); err != nil {
 			t.Errorf("%s: the old BEK no longer opens it: %v", dn, err)
 		}
 	}

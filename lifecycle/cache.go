@@ -356,8 +356,7 @@ func (w *World) cacheAccess(s *assessment, t *target, v Vantage, concrete bool) 
 	case v.Kind == StorageInsider:
 		if vm.eah {
 			s.layer("encryption at host", "present", "host cache key")
-			// (This text is quoted in the output of examples/example_test.go.)
-			s.key("host cache key", false, "the host seals its cache with a key derived from the disk's DEK, which the media does not carry", "F57")
+			s.key("host cache key", false, "the host seals its cache with a key derived from the disk's DEK, which the insider holds only wrapped and the cache does not carry", "F57")
 		}
 		return viewCacheRaw
 	case v.Kind == GuestOS && v.VM == vm.spec.Name:

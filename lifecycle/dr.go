@@ -181,8 +181,8 @@ func (w *World) copyADEKeys(op, who string, vm *vmState, targetVault string) (*a
 	if err != nil {
 		return nil, err
 	}
-	val := append([]byte(nil), bek.b...)
-	clear(bek.b)
+	val := append([]byte(nil), bek.bytes()...)
+	clear(bek.bytes())
 	ct := "BEK"
 	tags := map[string]string{"MachineName": vm.spec.Name}
 	if src.spec.KEKID != "" {

@@ -160,7 +160,7 @@ func (w *World) DownloadVHD(grantName, vhdName string) error {
 	}
 	if ade != nil && w.faulty(faultExportDecrypted) { // mutation hook (faults.go)
 		if b, err := w.fetchVolBEK(op, ade, adePlatformID); err == nil {
-			if v, err := disk.OpenVolume(m, b.b); err == nil {
+			if v, err := disk.OpenVolume(m, b.bytes()); err == nil {
 				src = v
 			}
 		}
@@ -325,7 +325,7 @@ func mountWith(dev disk.Device, beks []*secretBytes) (*disk.FileSystem, error) {
 		return fs, nil
 	}
 	for _, b := range beks {
-		if vol, verr := disk.OpenVolume(dev, b.b); verr == nil {
+		if vol, verr := disk.OpenVolume(dev, b.bytes()); verr == nil {
 			return disk.Mount(vol)
 		}
 	}

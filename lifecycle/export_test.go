@@ -132,12 +132,12 @@ func SecretMaterial(w *World) [][]byte {
 	var out [][]byte
 	for _, n := range sortedKeys(w.vms) {
 		if b := w.vms[n].bek; b != nil {
-			out = append(out, append([]byte(nil), b.b...))
+			out = append(out, append([]byte(nil), b.bytes()...))
 		}
 	}
 	for _, n := range sortedKeys(w.hosts) {
 		for _, h := range w.hosts[n].beks {
-			out = append(out, append([]byte(nil), h.bek.b...))
+			out = append(out, append([]byte(nil), h.bek.bytes()...))
 		}
 	}
 	return out

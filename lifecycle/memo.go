@@ -103,9 +103,9 @@ func (w *World) memoKeyOf(owner any, view readView, beks []*secretBytes, files *
 		h := hmac.New(sha256.New, w.memoMAC[:])
 		var n [8]byte
 		for _, b := range beks {
-			binary.LittleEndian.PutUint64(n[:], uint64(len(b.b)))
+			binary.LittleEndian.PutUint64(n[:], uint64(len(b.bytes())))
 			h.Write(n[:])
-			h.Write(b.b)
+			h.Write(b.bytes())
 		}
 		h.Sum(k.beks[:0])
 	}

@@ -614,7 +614,7 @@ func (w *World) opensVolume(t *target, beks []*secretBytes) bool {
 		return true
 	}
 	for _, b := range beks {
-		if _, err := disk.OpenVolume(dev, b.b); err == nil {
+		if _, err := disk.OpenVolume(dev, b.bytes()); err == nil {
 			return true
 		}
 	}
@@ -649,7 +649,7 @@ func (w *World) vaultBEK(s *assessment, a *adeVol, who, label string, concrete b
 		s.key(bekName, true, "read by "+label)
 		val := sec.Value()
 		if a.kekID == "" {
-			*beks = append(*beks, &secretBytes{b: val})
+			*beks = append(*beks, newSecretBytes(val))
 			return
 		}
 		_, _, kn, kver, _ := vault.ParseID(a.kekID)
@@ -665,7 +665,7 @@ func (w *World) vaultBEK(s *assessment, a *adeVol, who, label string, concrete b
 			return
 		}
 		s.key(kekName, true, "unwrapped by "+label)
-		*beks = append(*beks, &secretBytes{b: bek})
+		*beks = append(*beks, newSecretBytes(bek))
 		return
 	}
 	p := w.principals[who]

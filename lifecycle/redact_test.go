@@ -19,7 +19,7 @@ import (
 // holder's fmt output for the BEK and its hex form.
 func TestVerdictHoldsNoKeyMaterial(t *testing.T) {
 	f := adeVM(t, 30)
-	bek := f.vms["vm1"].bek.b
+	bek := f.vms["vm1"].bek.bytes()
 	v := f.verdict(guest("vm1"), diskA("vm1-data"))
 	j, err := v.JSON()
 	f.must(err)
@@ -38,7 +38,7 @@ func TestVerdictHoldsNoKeyMaterial(t *testing.T) {
 // vault's audit log.
 func TestNewPathsHoldNoKeyMaterial(t *testing.T) {
 	f := adeVM(t, 31)
-	bek := append([]byte(nil), f.vms["vm1"].bek.b...)
+	bek := append([]byte(nil), f.vms["vm1"].bek.bytes()...)
 	var outs [][]byte
 	add := func(vs ...any) {
 		for _, v := range vs {
@@ -93,7 +93,7 @@ func TestNewPathsHoldNoKeyMaterial(t *testing.T) {
 // BEKs (memo keys) and %s printed the VHD's blocks.
 func TestWorldNeverPrints(t *testing.T) {
 	f := adeVM(t, 32)
-	bek := append([]byte(nil), f.vms["vm1"].bek.b...)
+	bek := append([]byte(nil), f.vms["vm1"].bek.bytes()...)
 	f.download("vm1", "vm1-data", "v.vhd")
 	f.verdict(onPrem("onprem"), vhdA("v.vhd"))
 	f.verdict(guest("vm1"), diskA("vm1-data"))
@@ -117,6 +117,30 @@ func TestWorldNeverPrints(t *testing.T) {
 	}
 }
 
+// TestInternalStatesNeverPrintBEK formats the structs that hold a BEK (a
+// VM with its BEK volume, a host handed a BEK) under every verb, by value
+// and pointer: a bad verb makes fmt print a pointer field's target, which
+// printed the BEK as decimal bytes before secretBytes kept it two pointers
+// away.
+func TestInternalStatesNeverPrintBEK(t *testing.T) {
+	f := adeVM(t, 35)
+	bek := append([]byte(nil), f.vms["vm1"].bek.bytes()...)
+	id, err := f.BEKSecretID("vm1-data")
+	f.must(err)
+	f.must(f.AddHost("onprem"))
+	f.must(f.HandBEKToHost(adminID, id, "onprem"))
+	dec := strings.Trim(fmt.Sprint(bek), "[]")
+	for _, v := range []any{f.vms["vm1"], *f.vms["vm1"], f.hosts["onprem"], *f.hosts["onprem"], f.vms["vm1"].bek, *f.vms["vm1"].bek} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%X", "%d", "%q", "%t", "%o"} {
+			out := fmt.Sprintf(verb, v)
+			if bytes.Contains([]byte(out), bek) || strings.Contains(out, hex.EncodeToString(bek)) ||
+				strings.Contains(strings.ToLower(out), hex.EncodeToString(bek)) || strings.Contains(out, dec) {
+				t.Fatalf("Sprintf(%q, %T) shows the BEK: %.300s", verb, v, out)
+			}
+		}
+	}
+}
+
 // TestCacheVerdictsHoldNoKeyMaterial searches the verdicts on host caches
 // (which read the cache with the BEK of the BEK volume) and the cache
 // itself under every verb for the BEK, and for the material of the cached
@@ -125,7 +149,7 @@ func TestWorldNeverPrints(t *testing.T) {
 func TestCacheVerdictsHoldNoKeyMaterial(t *testing.T) {
 	ade := adeVM(t, 33)
 	eah := cacheVM(t, 34, ubuntu2204, "", true, nil)
-	bek := append([]byte(nil), ade.vms["vm1"].bek.b...)
+	bek := append([]byte(nil), ade.vms["vm1"].bek.bytes()...)
 	var deks [][]byte
 	var outs []string
 	for _, f := range []*fixture{ade, eah} {

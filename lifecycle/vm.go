@@ -329,7 +329,7 @@ func (w *World) mountDisk(op string, vm *vmState, d *diskState, bek *secretBytes
 		if bek == nil {
 			return nil, refuse(op, "F82", ErrBootFailure, "disk "+d.name+": no BEK to unlock the volume")
 		}
-		v, err := disk.OpenVolume(dev, bek.b)
+		v, err := disk.OpenVolume(dev, bek.bytes())
 		if err != nil {
 			return nil, refuseCause(op, "F82", ErrBootFailure, "disk "+d.name+": unlocking the volume", err)
 		}
@@ -364,7 +364,7 @@ func (w *World) newTemp(vm *vmState, bek *secretBytes) error {
 		return err
 	}
 	if vm.ade != nil && vm.ade.coversTemp(vm.image.OS) {
-		v, err := disk.EncryptVolume(dev, bek.b, disk.VolumeConfig{Kind: volumeKind(vm.image.OS), Mode: disk.EncryptInPlace, KDFIterations: kdfIterations, Rand: w.rand})
+		v, err := disk.EncryptVolume(dev, bek.bytes(), disk.VolumeConfig{Kind: volumeKind(vm.image.OS), Mode: disk.EncryptInPlace, KDFIterations: kdfIterations, Rand: w.rand})
 		if err != nil {
 			return err
 		}
@@ -407,7 +407,7 @@ func (w *World) mountTemp(vm *vmState, bek *secretBytes) (*gmount, error) {
 	}
 	g := &gmount{}
 	if vm.ade != nil && vm.ade.coversTemp(vm.image.OS) {
-		v, err := disk.OpenVolume(dev, bek.b)
+		v, err := disk.OpenVolume(dev, bek.bytes())
 		if err != nil {
 			return nil, err
 		}
