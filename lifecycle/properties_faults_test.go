@@ -2,72 +2,74 @@ package lifecycle_test
 
 // Each theorem can fail. For each, a fault of faults.go breaks it; this test
 // switches them on one at a time (SetFault in export_test.go, an unexported
-// World field, never global state) and asserts that the property check
-// fails with the theorem's message. Under a fault the model's predictions
+// World field, never global state), runs the machine, or a focus of the
+// actions the fault's sequence needs, and asserts that the property check
+// fails with that theorem's message. Under a fault the model's predictions
 // are not checked (harness.do), so that it is the theorem's own check that
-// must notice. By default it runs T1, T7, T9 and T10 (each found in a few
-// hundred cases); ATREST_ALL_MUTATIONS=1 runs every fault, and
-// ATREST_MUTATION_SHRINKTIME=30s shrinks longer (default 3s):
+// must notice. By default it runs T1, T7, T8, T9 and T10 (each found within
+// a few dozen cases); ATREST_ALL_MUTATIONS=1 runs all thirteen (about five
+// minutes), and ATREST_MUTATION_SHRINKTIME=20s shrinks longer (default 1s):
 //
-//	ATREST_ALL_MUTATIONS=1 go test -run TestTheoremsCatchMutations -v -timeout 60m ./lifecycle/
+//	ATREST_ALL_MUTATIONS=1 ATREST_MUTATION_SHRINKTIME=20s go test -run TestTheoremsCatchMutations -v -timeout 60m ./lifecycle/
 //
-// What rapid printed (steps abbreviated; the full log prints each as a Go
-// call). Sequences from the runs of this session were shrunk for 10-15 s on
-// a loaded machine, so some keep irrelevant steps; the seed replays them.
+// What rapid printed in the last full run (cases until the failure; steps
+// abbreviated, setup left out; the log prints each as a Go call, and
+// PROPERTIES.md has the table):
 //
-//	T1 at rest, FaultTempPlain (the host never encrypts temp disks), seen by
-//	  the first engineer: CreateVM vm0 ubuntu-20_04 Standard_D2ds_v5;
-//	  WriteFile vm0 temp -> "T1 at rest: plaintext marker ... found in the
-//	  raw bytes of temp disk vm0"
-//	T2 storage boundary, FaultExportRaw (VHD = raw media), after 17 cases:
-//	  CreateVM vm0 ubuntu-20_04 Standard_D2s_v5 northeurope; CreateDisk,
-//	  AttachDisk, Mount d4, d0, d3; WriteFile vm0 d4 /m/1.txt; CreateDisk,
-//	  AttachDisk, Mount d2; CreateSnapshot d4 snap1; CreateVault kv2
-//	  westeurope; CopySnapshot snap1 snap2 northeurope; GrantAccess alice
-//	  snap2 1h; DownloadVHD vhd3; CopyVHDToHost vhd3 onprem -> "T2 storage
-//	  boundary: VHD vhd3 of snap2 (no ADE) lacks the plaintext of /m/1.txt"
-//	T3 guest encryption, FaultExportDecrypted (ADE left off on export),
-//	  after 1077 cases, caught by T11 first (no marker had been written, so
-//	  the T3 byte check had nothing to find): CreateVault kv1 westeurope
-//	  (purge protection, for disk encryption); CreateVM vm0
-//	  Gallery:ubuntu-22_04 Standard_D2s_v5; EnableADE vm0 {kv1, OS};
-//	  CreateSnapshot vm0-osdisk snap1; CreateSnapshot vm0-osdisk snap2;
-//	  GrantAccess admin snap1 1h; DownloadVHD vhd3; CopyVHDToHost vhd3 onprem
-//	  -> "T11 agreement: VHD holder on premises (onprem) -> VHD vhd3:
-//	  symbolic readable=false, concrete readable=true"
-//	T4 backups, FaultRestoreDropsDES: see PROPERTIES.md (run below).
-//	T5 crypto-shredding, FaultKeepDEKCache: see PROPERTIES.md.
-//	T5 for ADE, FaultBEKSurvivesDeallocate: NOT caught in 3000 random cases
-//	  (it needs an ADE VM whose BEK secret is deleted and purged with no
-//	  copy, then deallocated); the check is exercised by every deep run.
-//	T6 soft-delete, FaultRecoverDisables, after 2706 cases: CreateVM vm1
-//	  ubuntu-20_04 Standard_D4s_v7 (EAH); CreateDisk, AttachDisk, Mount d0,
-//	  d3, d1; CreateVM vm0 ubuntu-24_04 Standard_E8s_v3; CreateVault kv3
-//	  westeurope (for disk encryption); CreateVM vm2 Basic_A1;
-//	  AssignVaultRole alice kv3 Administrator; CreateKey alice kv3 k0;
-//	  EnableADE vm0 {kv3, All, EncryptFormatAll}; EnableADE vm0 {kv3, KEK
-//	  k0, Data}; DeleteRecoverKey kv3/k0 -> "T6 soft-delete: deleting and
-//	  recovering kv3/k0 changed principal alice -> disk vm0-osdisk from
-//	  readable=true to false"
-//	T7 purge protection, FaultPurgeIgnoresProtection, seen by the first
-//	  engineer: CreateVault kv0 (purge protection); CreateKey k0; DeleteKey
-//	  k0; PurgeKey k0 -> "T7 purge protection: w.PurgeKey(...) purged key k0"
-//	T8 rotation, FaultRotateDisablesOld: see PROPERTIES.md.
-//	T9 audit, FaultDoubleDelete, seen by the first engineer: CreateVault
-//	  kv0; CreateKey k0; DeleteKey k0 -> "T9 audit: w.DeleteKey(...) made 2
-//	  DeleteKey events by admin, want exactly 1"
-//	T10 authorization, FaultExportUnchecked, seen by the first engineer:
-//	  CreateVM vm0; PowerVM Stop vm0; DownloadVHD vm0-osdisk as auditor ->
-//	  "T10 authorization: g, _ := w.GrantAccess("auditor", ...) succeeded"
-//	T11 agreement, FaultSymbolicIgnoresDisabled, after 340 cases (shrinking
-//	  left 50 steps; -rapid.seed=17194903256096190843 replays it), the
-//	  steps that matter: CreateVault kv3 westeurope (purge protection);
-//	  AssignVaultRole alice kv3 Administrator; CreateKey alice kv3 k0;
-//	  CreateDES des2 (kv3/k0 versionless, double, auto-rotate); CreateDisk d0
-//	  on des2; AttachDisk vm0 d0 (deallocated); SetKeyEnabled k0 false;
-//	  Advance 31d -> "T11 agreement: principal alice -> disk d0: key 1
-//	  symbolic {SSE DEKs Obtainable:true}, concrete {SSE DEKs
-//	  Obtainable:false Why:disabled (F11)}"
+//	T1 at rest, FaultTempPlain, 6 cases: CreateVM vm0 Ubuntu
+//	  Standard_D2ds_v5; WriteFile vm0 temp /m/1.txt -> "T1 at rest:
+//	  plaintext marker ... found in the raw bytes of temp disk vm0"
+//	T2 storage boundary, FaultExportRaw, 3 cases: CreateVM vm0 Basic_A1;
+//	  CreateSnapshot vm0-osdisk snap1; GrantAccess alice snap1; DownloadVHD
+//	  vhd6 (plus unrelated steps) -> "T2 storage boundary: VHD vhd6 of snap1
+//	  (no ADE) does not give back its files to alice"
+//	T3 guest encryption, FaultExportDecrypted, 297 cases: CreateVM vm2
+//	  OracleLinux; CreateDisk, AttachDisk, Mount d2; CreateVault kv2;
+//	  WriteFile vm2 d2 /m/1.txt; EnableADE vm2 {kv2, Data}; CreateSnapshot d2
+//	  snap7; GrantAccess admin snap7; DownloadVHD vhd8 -> "T3 guest
+//	  encryption: VHD vhd8 of ADE volume snap7 holds plaintext marker ..."
+//	T4 backups, FaultRestoreDropsDES, 68 cases: CreateVault kv0; CreateKey
+//	  k0; CreateDES des0; CreateVM vm0 on des0; BackupVM vm0 rp1; RestoreVM
+//	  rp1 vm1 -> "T4 backups: restored disk vm1-osdisk from rp1 is SSE-PMK;
+//	  its source used customer key DES des0"
+//	T5 crypto-shredding, FaultKeepDEKCache, 43 cases: CreateKey k0;
+//	  CreateDES des0; CreateDisk d1 on des0, AttachDisk, Mount; DeleteKey k0;
+//	  WriteFile vm0 d1; Advance 8d; Advance 1d -> "T5 crypto-shredding: every
+//	  copy of the customer key is gone, yet principal alice reads disk d1"
+//	T5 for ADE, FaultBEKSurvivesDeallocate, 178 cases: CreateVault kv1;
+//	  CreateVM vm3 Ubuntu D2ds_v5; data disks; EnableADE vm3 {kv1, OS,
+//	  EncryptFormatAll}; Deallocate vm3; DeleteSecret; Advance 92d -> "T5
+//	  crypto-shredding: no usable copy of BEK ... is left, yet guest OS of
+//	  vm3 reads ..."
+//	T6 soft-delete, FaultRecoverDisables, 410 cases: CreateKey k0;
+//	  AssignVaultRole alice kv0 Crypto Officer; CreateVM vm0; EnableADE vm0
+//	  {kv0, KEK k0, OS, EncryptFormatAll}; DeleteKey k0; Advance 30m;
+//	  RecoverKey k0 -> "T6 soft-delete: deleting and recovering kv0/k0
+//	  changed principal alice -> disk vm0-osdisk from readable=true to false"
+//	T7 purge protection, FaultPurgeIgnoresProtection: CreateVault kv0
+//	  (purge protection); CreateKey k0; DeleteKey k0; PurgeKey k0 -> "T7
+//	  purge protection: w.PurgeKey(...) purged key k0 ..."
+//	T8 rotation, FaultPickupReencrypts, 34 cases: CreateKey k0; CreateDES
+//	  des1 (auto-rotate, double); CreateVM vm1 on des1; RotateKey k0; Advance
+//	  1h1m -> "T8 rotation: the rotation pickup during w.Advance(1h1m0s)
+//	  re-encrypted sectors of disk vm1-osdisk"
+//	T9 audit, FaultDoubleDelete: CreateVault kv0; CreateKey k0; DeleteKey k0
+//	  -> "T9 audit: w.DeleteKey(...) made 2 DeleteKey events by admin, want
+//	  exactly 1"
+//	T10 authorization, FaultExportUnchecked: CreateVM vm0; CreateSnapshot
+//	  vm0-osdisk snap1; GrantAccess auditor snap1 -> "T10 authorization: g,
+//	  _ := w.GrantAccess("auditor", "snap1", 24h0m0s) succeeded for auditor"
+//	T11 agreement, FaultSymbolicIgnoresDisabled, 294 cases (shrinking
+//	  stopped at 20 s with unrelated steps left): CreateKey k0; CreateDES
+//	  des0; CreateDisk d0 on des0, AttachDisk, Mount; ...; SetKeyEnabled k0
+//	  false -> "T11 agreement: principal alice -> disk d0: key 1 symbolic
+//	  {SSE DEKs Obtainable:true}, concrete {Obtainable:false Why:disabled
+//	  (F11)}"
+//	T11 agreement, FaultRotateDisablesOld (a T8 fault T8's own check cannot
+//	  see while DEKs are cached, F47), 227 cases: CreateKey k0; CreateDES
+//	  des0 (auto-rotate); CreateDisk d4, d2 on des0; RotateKey k0; WriteFile
+//	  vm0 d2; Deallocate vm0 -> "T11 agreement: principal alice -> disk d2:
+//	  symbolic readable=true, concrete readable=false"
 //
 // Restoring the code (fault off) makes TestTheorems pass again.
 
