@@ -25,7 +25,10 @@
 //     principals.
 //   - Storage-side encryption: every disk is SSE with a platform key;
 //     [World.CreateDES] adds a customer key (CMK) or double encryption;
-//     automatic rotation; encryption at host.
+//     automatic rotation; encryption at host. There is no encryption type
+//     without encryption ([EncryptionType], F43). [World.RawDigest]
+//     fingerprints the bytes an artifact keeps at rest, to show what an
+//     operation rewrote (a rotation rewrites nothing, F44, F50).
 //   - Host caches: while a VM is allocated, its host caches every
 //     attached disk: the blocks the guest wrote or read since the
 //     allocation, as the host received them (above SSE, below ADE),
@@ -38,7 +41,8 @@
 //   - Azure Disk Encryption: [World.EnableADE], re-key, [World.DisableADE],
 //     with the support rules (F58, F64, F67-F77).
 //   - Backup: [World.BackupVM], [World.RestoreVM],
-//     [World.RestoreRecoveryPointKeys] (F86-F95).
+//     [World.RestoreRecoveryPointKeys], file recovery ([World.RecoverFile])
+//     (F86-F95).
 //   - Site recovery: [World.EnableReplication], [World.Failover] (F98-F104).
 //   - Export and images: [World.GrantAccess], [World.DownloadVHD],
 //     snapshots, cross-region copies, [World.CaptureImage] (F105-F112).
