@@ -99,8 +99,8 @@ func (h *hierarchy) add(title string, v lifecycle.Verdict, customerKey string) {
 			}
 			edge(last, "", vol)
 			last = vol
-		case l.Name == "encryption at host":
-			enc := node(fmt.Sprintf("l%d", i), "encryption at host")
+		case l.Name == "encryption at host" || l.Name == "host encryption of v5+ sizes":
+			enc := node(fmt.Sprintf("l%d", i), l.Name)
 			k, found := key("host key")
 			hk := node("hk", "host key (platform)")
 			mark(hk, k, found)

@@ -280,18 +280,18 @@ func ExampleQ15TempDisk() {
 	// Q15. Is the temp disk encrypted with SSE alone, with encryption at host, with ADE?
 	// A: SSE alone: no (an insider reads it: yes; on a v5 size, Standard_D2ds_v5: yes); encryption at host: yes; ADE: Windows with VolumeType All yes, Linux no, Linux with EncryptFormatAll yes
 	//   - SSE only (v3 size), insider: storage insider -> temp disk vm1: readable; layers: temp disk (host-local, not covered by SSE) > files
-	//   - SSE only (v5 size), insider: storage insider -> temp disk vm2: not readable (cannot obtain host key); layers: temp disk (host-local, not covered by SSE) > encryption at host > files; key host key: not obtainable (the host encrypts the temp disk with a platform-held key)
+	//   - SSE only (v5 size), insider: storage insider -> temp disk vm2: not readable (cannot obtain host key); layers: temp disk (host-local, not covered by SSE) > host encryption of v5+ sizes > files; key host key: not obtainable (the host encrypts the temp disk with a platform-held key)
 	//   - encryption at host, insider: storage insider -> temp disk vm3: not readable (cannot obtain host key); layers: temp disk (host-local, not covered by SSE) > encryption at host > files; key host key: not obtainable (the host encrypts the temp disk with a platform-held key)
 	//   - ADE Windows, VolumeType All, insider: storage insider -> temp disk vm4: not readable (cannot obtain BEK); layers: temp disk (host-local, not covered by SSE) > ADE BitLocker > files; key BEK: not obtainable (the storage insider has no access to the BEK's key vault)
 	//   - ADE Linux, VolumeType All, insider: storage insider -> temp disk vm5: readable; layers: temp disk (host-local, not covered by SSE) > files
 	//   - ADE Linux, EncryptFormatAll, insider: storage insider -> temp disk vm6: not readable (cannot obtain BEK); layers: temp disk (host-local, not covered by SSE) > ADE dm-crypt > files; key BEK: not obtainable (the storage insider has no access to the BEK's key vault)
-	//   VM                          | temp disk: storage insider | layers                                                                  | temp disk: its VM
-	//   SSE only (v3 size)          | readable                   | temp disk (host-local, not covered by SSE) > files                      | readable
-	//   SSE only (v5 size)          | not readable               | temp disk (host-local, not covered by SSE) > encryption at host > files | readable
-	//   encryption at host          | not readable               | temp disk (host-local, not covered by SSE) > encryption at host > files | readable
-	//   ADE Windows, VolumeType All | not readable               | temp disk (host-local, not covered by SSE) > ADE BitLocker > files      | readable
-	//   ADE Linux, VolumeType All   | readable                   | temp disk (host-local, not covered by SSE) > files                      | readable
-	//   ADE Linux, EncryptFormatAll | not readable               | temp disk (host-local, not covered by SSE) > ADE dm-crypt > files       | readable
+	//   VM                          | temp disk: storage insider | layers                                                                            | temp disk: its VM
+	//   SSE only (v3 size)          | readable                   | temp disk (host-local, not covered by SSE) > files                                | readable
+	//   SSE only (v5 size)          | not readable               | temp disk (host-local, not covered by SSE) > host encryption of v5+ sizes > files | readable
+	//   encryption at host          | not readable               | temp disk (host-local, not covered by SSE) > encryption at host > files           | readable
+	//   ADE Windows, VolumeType All | not readable               | temp disk (host-local, not covered by SSE) > ADE BitLocker > files                | readable
+	//   ADE Linux, VolumeType All   | readable                   | temp disk (host-local, not covered by SSE) > files                                | readable
+	//   ADE Linux, EncryptFormatAll | not readable               | temp disk (host-local, not covered by SSE) > ADE dm-crypt > files                 | readable
 	//   facts: F56 F57 F63 F65 F82 F89
 }
 

@@ -198,11 +198,11 @@ func (w *World) assess(v Vantage, a Artifact, concrete bool) (Verdict, error) {
 		s.layer("temp disk (host-local, not covered by SSE)", "present", "")
 		dev, owner, view = vm.temp.Raw(), vm.temp, viewRaw
 		if w.hostEncryptsTemp(vm) {
-			f := "F57"
+			f, layer := "F57", "encryption at host"
 			if !vm.eah {
-				f = "F56"
+				f, layer = "F56", "host encryption of v5+ sizes"
 			}
-			s.layer("encryption at host", "present", "host key")
+			s.layer(layer, "present", "host key")
 			s.key("host key", false, "the host encrypts the temp disk with a platform-held key", f)
 		}
 	case t.tempVM != nil && v.Kind == GuestOS && v.VM == t.tempVM.spec.Name:
