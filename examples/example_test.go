@@ -38,14 +38,14 @@ func ExampleQ02OwnKey() {
 	show(examples.Q02OwnKey(1))
 	// Output:
 	// Q2. Can I use my own key for storage-side encryption and for Azure Disk Encryption? Does my key encrypt the data itself?
-	// A: yes: SSE with a customer key (SSE-CMK > files, VM reads: yes) and ADE with a KEK (SSE-PMK > ADE dm-crypt > files, VM reads: yes); does the key encrypt the data: no: the data's layers need SSE: SSE DEKs; ADE: SSE DEKs, BEK; not the customer key or the KEK, which only wrap and unwrap keys (customer key: UnwrapKey 2, WrapKey 2; KEK: WrapKey 1); writing 128 files called Key Vault 0 times
+	// A: yes: SSE with a customer key (SSE-CMK > files, VM reads: yes) and ADE with a KEK (SSE-PMK > ADE dm-crypt > files, VM reads: yes); does the key encrypt the data: no: the data's layers need SSE: SSE DEKs; ADE: SSE DEKs, volume key; not the customer key or the KEK, which only wrap and unwrap keys (customer key: UnwrapKey 2, WrapKey 2; KEK: WrapKey 1); writing 128 files called Key Vault 0 times
 	//   - Key Vault operations to create a VM with 2 CMK disks: 4 (UnwrapKey 2, WrapKey 2)
 	//   - SSE with a customer key: guest OS of vm1 -> disk vm1-data: readable; layers: SSE-CMK [removed by the host] > files; key SSE DEKs: obtainable (cached by the host)
 	//   - Key Vault operations to enable ADE with a KEK on 2 volumes: 2 (SetSecret 1, WrapKey 1)
 	//   - ADE with a KEK: guest OS of vm2 -> disk vm2-data: readable; layers: SSE-PMK [removed by the host] > ADE dm-crypt > files; key SSE DEKs: obtainable (cached by the host); key volume key: obtainable (in guest memory)
 	//   - Key Vault operations while writing 64 files of 16 KiB to each VM: 0
 	//   - the customer key was called for: UnwrapKey 2, WrapKey 2; the KEK for: WrapKey 1
-	//   - keys of the data's layers: SSE with a customer key: SSE DEKs; ADE with a KEK: SSE DEKs, BEK
+	//   - keys of the data's layers: SSE with a customer key: SSE DEKs; ADE with a KEK: SSE DEKs, volume key
 	//   facts: F44 F45 F63 F65 F82
 }
 

@@ -542,6 +542,14 @@ func (w *World) adeLayer(s *assessment, t *target, v Vantage, concrete bool, bek
 	}
 	s.fact("F63", "F65")
 	s.layer("ADE "+a.kind.String(), "present", "BEK")
+	// The layer names the first key the vantage's path adds: the BEK, the
+	// BEK secret it reads from Key Vault, or the volume key in guest memory.
+	layer, first := len(s.v.Layers)-1, len(s.v.Keys)
+	defer func() {
+		if len(s.v.Keys) > first {
+			s.v.Layers[layer].Key = s.v.Keys[first].Name
+		}
+	}()
 	var bar *RefusedError // the guest of a VM not running unlocks only at a boot
 	if v.Kind == GuestOS && vm != nil && v.VM == vm.spec.Name && vm.state != Running {
 		bar = w.bootBar("Readable", vm)

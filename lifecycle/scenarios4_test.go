@@ -327,3 +327,38 @@ func TestDeterministic(t *testing.T) {
 		t.Fatal("another seed gave the same transcript: ids do not come from the seed")
 	}
 }
+
+// TestLayerKeysNameVerdictKeys: every layer's Key names an entry of the
+// verdict's Keys (Layer.Key's documented contract), for the vantages of an
+// ADE VM's disk, its VHD and its recovery point.
+func TestLayerKeysNameVerdictKeys(t *testing.T) {
+	f := adeVM(t, 36)
+	f.must(f.GrantBackupAccess(kv))
+	f.must(f.BackupVM("vm1", "rp1"))
+	f.download("vm1", "vm1-data", "v.vhd")
+	for _, c := range []struct {
+		v Vantage
+		a Artifact
+	}{
+		{guest("vm1"), diskA("vm1-data")},
+		{insider, diskA("vm1-data")},
+		{Vantage{Kind: RolePrincipal, Principal: adminID}, diskA("vm1-data")},
+		{onPrem("onprem"), vhdA("v.vhd")},
+		{Vantage{Kind: BackupOperator}, rpA("rp1", "vm1-data")},
+		{guest("vm1"), Artifact{Kind: TempDiskArtifact, Name: "vm1"}},
+	} {
+		v := f.verdict(c.v, c.a)
+		for _, l := range v.Layers {
+			if l.Key == "" {
+				continue
+			}
+			found := false
+			for _, k := range v.Keys {
+				found = found || k.Name == l.Key
+			}
+			if !found {
+				t.Errorf("%v -> %v: layer %q needs key %q, which Keys does not list: %v", c.v, c.a, l.Name, l.Key, v)
+			}
+		}
+	}
+}
