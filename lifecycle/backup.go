@@ -147,8 +147,9 @@ type RestoreSpec struct {
 	Mode                 RestoreMode
 	// KeyVault, for an ADE VM, names the vault into which
 	// [World.RestoreRecoveryPointKeys] restored the BEK secret and KEK: the
-	// new VM boots with those copies (F92). Empty means the vault the
-	// recovery point names.
+	// new VM boots with those copies (F92); without them there the restore
+	// is refused with ErrNotFound. Empty means the vault the recovery point
+	// names.
 	KeyVault string
 }
 
@@ -212,15 +213,24 @@ func (w *World) RestoreVM(rpName string, s RestoreSpec) error {
 		}
 	}
 	// Every name is checked before anything is created: a failed restore
-	// changes nothing (and a disk made before a later failure is removed).
+	// changes nothing but the random stream (a disk made and the platform's
+	// vault roles granted before a later failure are removed again).
 	for _, rd := range rp.disks {
 		if _, ok := w.disks[restoredDiskName(s.VM, rd)]; ok {
 			return refuse(op, "", ErrInvalid, "disk "+restoredDiskName(s.VM, rd)+" exists")
 		}
 	}
+	undoGrants := func() error { return nil }
 	if s.KeyVault != "" {
-		if _, err := w.ensureADEPlatform(s.KeyVault); err != nil {
+		if err := w.checkRestoredKeys(op, rp.ade, s.KeyVault); err != nil {
 			return err
+		}
+		u, err := w.ensureADEPlatform(s.KeyVault)
+		if err != nil {
+			return err
+		}
+		if u != nil {
+			undoGrants = u
 		}
 	}
 	vm := &vmState{spec: src, image: rp.src.image, size: rp.src.size, state: Deallocated, mounted: map[string]bool{}, tmpLed: newLedger(), everADE: ade}
@@ -238,6 +248,7 @@ func (w *World) RestoreVM(rpName string, s RestoreSpec) error {
 		for _, n := range made {
 			delete(w.disks, n)
 		}
+		_ = undoGrants() // removes only what this call granted
 	}
 	for _, rd := range rp.disks {
 		name := restoredDiskName(s.VM, rd)
@@ -281,6 +292,32 @@ func (w *World) RestoreVM(rpName string, s RestoreSpec) error {
 		undo()
 		delete(w.vms, s.VM)
 		return err
+	}
+	return nil
+}
+
+// checkRestoredKeys refuses a restore into vault kv (RestoreSpec.KeyVault)
+// unless the copies the new VM will boot with are there, live: the BEK
+// secret and, with a KEK, the KEK version it is wrapped under, restored
+// with RestoreRecoveryPointKeys (F92).
+func (w *World) checkRestoredKeys(op string, a *adeConfig, kv string) error {
+	_, _, name, version, err := vault.ParseID(moveID(a.secretID, kv))
+	sm, ok := w.secrets[keyRef(kv, name)]
+	found := err == nil && ok && !sm.deleted && !w.secretGone(sm)
+	if found {
+		found = false
+		for _, v := range sm.versions {
+			found = found || v.version == version
+		}
+	}
+	if !found {
+		return refuse(op, "F92", ErrNotFound, "the BEK secret "+name+" is not in vault "+kv+": restore the recovery point's keys there first (RestoreRecoveryPointKeys)")
+	}
+	if a.spec.KEKID != "" {
+		km, _, err := w.lookupKeyID(op, moveID(a.spec.KEKID, kv))
+		if err != nil || km.deleted || w.keyGone(km) {
+			return refuse(op, "F92", ErrNotFound, "the KEK is not in vault "+kv+": restore the recovery point's keys there first (RestoreRecoveryPointKeys)")
+		}
 	}
 	return nil
 }

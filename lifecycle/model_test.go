@@ -205,7 +205,7 @@ type model struct {
 	images    map[string]lifecycle.Image
 	grants    map[string]mGrant // target -> grant
 	roles     map[string]map[string][]vault.Role
-	hostBEKs  map[string]bool // secret ids handed to the host
+	hostBEKs  map[string]bool // BEKs handed to the host, by secret name (copies in other vaults share the name and the bytes)
 	backupSvc map[string]bool // vaults the backup service may use (F90)
 	bekCopies map[string]bool // secret names with a copy outside their vault
 	// bekFree holds the secret names with a copy that does not depend on

@@ -8,15 +8,19 @@ import (
 )
 
 // RawDigest returns a SHA-256 fingerprint of the bytes an artifact keeps
-// at rest: every written sector of the media under a managed disk (Disk or
-// Media artifact), a snapshot, a recovery point's disk or a replica, or of
-// a temp disk's host-local bytes, with its sector number. Two digests are
-// equal exactly when the same sectors hold the same bytes, so comparing
-// them before and after an operation shows whether it rewrote anything at
-// rest (a key rotation re-wraps DEKs and rewrites no sector, F44, F50).
-// The digest reveals nothing of the bytes. Other kinds are refused with
-// ErrInvalid: a VHD is a file outside the storage service and a host cache
-// is put together when read.
+// at rest: every written sector, with its sector number, of the media under
+// a managed disk (Disk or Media artifact), a snapshot, a recovery point's
+// disk or a replica, or of a temp disk's host-local bytes. It covers the
+// map of written sectors as well as their bytes: two digests are equal
+// when the same sectors were written and hold the same bytes (a sector
+// written with zeros and one never written read alike but digest apart).
+// Comparing digests before and after an operation shows whether it wrote
+// anything at rest (a key rotation re-wraps DEKs and writes no sector, F44,
+// F50). The digest is not keyed: for bytes that are plaintext at rest (a
+// temp disk without host encryption, F56) it lets anyone confirm a guess
+// of the whole contents, so treat it like the bytes it fingerprints. Other
+// kinds are refused with ErrInvalid: a VHD is a file outside the storage
+// service and a host cache is put together when read.
 func (w *World) RawDigest(a Artifact) ([32]byte, error) {
 	const op = "RawDigest"
 	var m *disk.Media

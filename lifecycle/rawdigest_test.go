@@ -61,7 +61,7 @@ func TestEncryptionTypeCannotBeNone(t *testing.T) {
 		{"another unknown type", "", "EncryptionAtRestDisabled", ErrInvalid, "F43"},
 		{"CMK type without DES", "", EncryptionAtRestWithCustomerKey, ErrInvalid, "F45"},
 		{"PMK type with a DES", "des1", EncryptionAtRestWithPlatformKey, ErrInvalid, "F45"},
-		{"double type with a CMK DES", "des1", EncryptionAtRestWithPlatformAndCustomerKeys, ErrInvalid, "F45"},
+		{"double type with a CMK DES", "des1", EncryptionAtRestWithPlatformAndCustomerKeys, ErrInvalid, "F54"},
 		{"PMK", "", EncryptionAtRestWithPlatformKey, nil, ""},
 		{"CMK", "des1", EncryptionAtRestWithCustomerKey, nil, ""},
 	} {

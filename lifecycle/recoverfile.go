@@ -1,14 +1,21 @@
 package lifecycle
 
+import (
+	"errors"
+
+	"github.com/atrest-sim/atrest/disk"
+)
+
 // RecoverFile recovers one file from a disk of a recovery point, the way
 // Azure Backup's file recovery does: the recovery point's disk is mounted
 // on a machine of the caller's and the file copied out. It needs a compute
-// role that may copy data out of the cloud (the export permission, F116),
-// and the storage service must still be able to remove SSE (the disk's
-// customer key usable, F47). Files on an ADE volume are not recoverable
-// (F91, F93) unless Options.ADEFileLevelRestore, and then only with the BEK
-// who can obtain from Key Vault (F65). Like a verdict, it changes nothing
-// but the vault's audit log.
+// role that may copy data out of the cloud (the export permission, F116).
+// The recovery point does not depend on the disk's customer key (F86): its
+// disks are kept under the backup vault's own key. Files of an encrypted
+// VM are not recoverable, from any of its disks (F93: "Restore files from
+// encrypted VMs: Not supported"), unless Options.ADEFileLevelRestore; then
+// an ADE volume opens only with a BEK that who can obtain from Key Vault
+// (F65). Like a verdict, it changes nothing but the vault's audit log.
 //
 // RestoreVM restores whole VMs; RestoreSpec.Mode RestoreFiles is refused
 // there in favour of this call.
@@ -29,20 +36,22 @@ func (w *World) RecoverFile(who, rpName, diskName, path string) ([]byte, error) 
 	if r := p.compute[rp.src.spec.Subscription]; !r.canExport() {
 		return nil, refuse(op, "F116", ErrForbidden, who+" may not copy data out of the cloud ("+r.String()+")")
 	}
-	if t.ade != nil && !w.opts.ADEFileLevelRestore {
+	if rp.ade != nil && !w.opts.ADEFileLevelRestore {
 		return nil, refuse(op, "F93", ErrNotSupported, "file and folder recovery from encrypted VMs is not supported")
 	}
 	defer restoreLock(t.m, t.m.Unlocked())
 	if !t.m.Unlocked() {
-		if err := t.m.Unlock(); err != nil {
-			return nil, refuseCause(op, "F47", ErrKeyUnavailable, "the storage service cannot unwrap the disk's DEK", err)
+		if err := t.m.Unlock(); err != nil { // the backup vault's own key: not expected to fail
+			return nil, refuse(op, "F86", ErrState, "the recovery point's disk does not open: "+err.Error())
 		}
 	}
 	var beks []*secretBytes
 	if t.ade != nil {
 		bek, err := w.fetchVolBEK(op, t.ade, who)
 		if err != nil {
-			return nil, refuseCause(op, "F65", ErrForbidden, who+" cannot obtain the BEK", err)
+			// The cause is described, not wrapped: its class (a boot
+			// failure, say) is not this call's.
+			return nil, refuse(op, "F65", ErrForbidden, who+" cannot obtain the BEK: "+err.Error())
 		}
 		beks = append(beks, bek)
 	}
@@ -51,8 +60,11 @@ func (w *World) RecoverFile(who, rpName, diskName, path string) ([]byte, error) 
 		return nil, refuseCause(op, "", ErrState, "mounting disk "+diskName+" of recovery point "+rpName, err)
 	}
 	b, err := fs.ReadFile(path)
-	if err != nil {
+	switch {
+	case errors.Is(err, disk.ErrNotExist):
 		return nil, refuseCause(op, "", ErrNotFound, "file "+path, err)
+	case err != nil:
+		return nil, refuseCause(op, "", ErrState, "reading "+path, err)
 	}
 	return b, nil
 }

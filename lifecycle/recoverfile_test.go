@@ -48,6 +48,15 @@ func TestRecoverFile(t *testing.T) {
 		}
 	}
 
+	// F93 is about encrypted VMs: not even an unencrypted data disk of one.
+	o := newFixture(t, 32)
+	o.vm("vm1", "Canonical:ubuntu-22_04-lts", "Standard_E8s_v3", "")
+	o.must(o.EnableADE("vm1", ADESpec{Vault: kv, Volumes: VolumeOS}))
+	o.must(o.GrantBackupAccess(kv))
+	o.must(o.BackupVM("vm1", "rp1"))
+	_, err = o.RecoverFile(adminID, "rp1", "vm1-data", "/data/customers.csv")
+	wantErr(t, err, ErrNotSupported, "F93")
+
 	a := adeVM(t, 31)
 	a.must(a.GrantBackupAccess(kv))
 	a.must(a.BackupVM("vm1", "rp1"))

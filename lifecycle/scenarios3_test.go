@@ -155,8 +155,21 @@ func TestKEKPurgedRecoveryPointHoldsCopy(t *testing.T) {
 	if _, ok := f.secrets[keyRef("kv-us", secretName(f.vms["vm1"].ade.secretID))]; ok {
 		t.Fatal("a refused key restore left a secret")
 	}
-	// A separate copy for the restored VM, in a second vault (F92).
+	// A separate copy for the restored VM, in a second vault (F92). Before
+	// the keys are restored there, the restore is refused and changes
+	// nothing: no VM, no disk, no vault role for the ADE platform.
 	f.vault("kv2", region)
+	roles := func() int {
+		if p := f.principals[adePlatformID]; p != nil {
+			return len(p.vaultRoles["kv2"])
+		}
+		return 0
+	}
+	before, disks := roles(), len(f.disks)
+	wantErr(t, f.RestoreVM("rp1", RestoreSpec{VM: "vm3", KeyVault: "kv2"}), ErrNotFound, "F92")
+	if _, ok := f.vms["vm3"]; ok || roles() != before || len(f.disks) != disks {
+		t.Fatalf("a refused restore changed the world: VM %v, platform roles on kv2 %d -> %d, disks %d -> %d", ok, before, roles(), disks, len(f.disks))
+	}
 	f.must(f.RestoreRecoveryPointKeys(adminID, "rp1", "kv2"))
 	f.must(f.RestoreVM("rp1", RestoreSpec{VM: "vm3", KeyVault: "kv2"}))
 	f.wantReadable(guest("vm3"), diskA("vm3-vm1-data"), true)

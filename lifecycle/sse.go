@@ -318,7 +318,8 @@ const (
 )
 
 // checkEncryptionType refuses an encryption type that does not exist (F43)
-// or that disagrees with the disk encryption set named (F45, F54).
+// or that disagrees with the disk encryption set named (F45; F54 for the
+// double-encryption type, which the DES's own type decides).
 func (w *World) checkEncryptionType(op string, s DiskSpec) error {
 	switch s.Encryption {
 	case "":
@@ -340,7 +341,11 @@ func (w *World) checkEncryptionType(op string, s DiskSpec) error {
 		}
 	}
 	if s.Encryption != want {
-		return refuse(op, "F45", ErrInvalid, fmt.Sprintf("encryption type %s with DES %q: the disk would be %s", s.Encryption, s.DES, want))
+		fact := "F45" // a customer key needs a DES, and a DES means one
+		if s.Encryption == EncryptionAtRestWithPlatformAndCustomerKeys || want == EncryptionAtRestWithPlatformAndCustomerKeys {
+			fact = "F54" // the DES's type decides double encryption
+		}
+		return refuse(op, fact, ErrInvalid, fmt.Sprintf("encryption type %s with DES %q: the disk would be %s", s.Encryption, s.DES, want))
 	}
 	return nil
 }
