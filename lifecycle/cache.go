@@ -200,7 +200,7 @@ func (c *hostCache) atRest() (*disk.Media, error) {
 		return nil, err
 	}
 	var dst disk.Device = m
-	if c.sealed {
+	if c.sealed && !c.w.faulty(faultCacheUnsealed) { // mutation hook (faults.go)
 		if dst, err = disk.NewCacheEncryption(m, c.HostView); err != nil {
 			return nil, err
 		}

@@ -25,6 +25,8 @@ const (
 	FaultSymbolicIgnoresDisabled = faultSymbolicIgnoresDisabled
 	FaultBEKSurvivesDeallocate   = faultBEKSurvivesDeallocate
 	FaultPickupReencrypts        = faultPickupReencrypts
+	FaultCacheUnsealed           = faultCacheUnsealed
+	FaultRecoverUnchecked        = faultRecoverUnchecked
 )
 
 // SetFault switches the faults f on in w (zero switches them off).

@@ -52,6 +52,12 @@ const (
 	// key, the storage service moves each disk under a fresh DEK, writing
 	// every sector again, instead of re-wrapping the DEK (T8 rotation).
 	faultPickupReencrypts
+	// faultCacheUnsealed: encryption at host leaves the host's disk caches
+	// unsealed (T1 at rest, for host caches; F57).
+	faultCacheUnsealed
+	// faultRecoverUnchecked: RecoverFile skips the export permission check
+	// (T10 authorization, for file recovery; F116).
+	faultRecoverUnchecked
 )
 
 // faulty reports whether fault f is switched on.

@@ -7,7 +7,7 @@ package lifecycle_test
 // fails with that theorem's message. Under a fault the model's predictions
 // are not checked (harness.do), so that it is the theorem's own check that
 // must notice. By default it runs T1, T7, T8, T9 and T10 (each found within
-// a few dozen cases); ATREST_ALL_MUTATIONS=1 runs all thirteen (about five
+// a few dozen cases); ATREST_ALL_MUTATIONS=1 runs all fifteen (about five
 // minutes), and ATREST_MUTATION_SHRINKTIME=20s shrinks longer (default 1s):
 //
 //	ATREST_ALL_MUTATIONS=1 ATREST_MUTATION_SHRINKTIME=20s go test -run TestTheoremsCatchMutations -v -timeout 60m ./lifecycle/
@@ -70,6 +70,14 @@ package lifecycle_test
 //	  des0 (auto-rotate); CreateDisk d4, d2 on des0; RotateKey k0; WriteFile
 //	  vm0 d2; Deallocate vm0 -> "T11 agreement: principal alice -> disk d2:
 //	  symbolic readable=true, concrete readable=false"
+//	T1 at rest for host caches, FaultCacheUnsealed, first case: CreateVM vm0
+//	  Ubuntu Standard_B2s (encryption at host); WriteFile vm0 vm0-osdisk
+//	  /m/1.txt -> "T1 at rest: plaintext marker ... found in host cache
+//	  vm0/vm0-osdisk, which encryption at host or ADE covers"
+//	T10 authorization for file recovery, FaultRecoverUnchecked, first case:
+//	  CreateVM vm0 Basic_A1; WriteFile vm0 vm0-osdisk /m/1.txt; BackupVM vm0
+//	  rp1; RecoverFile auditor rp1 vm0-osdisk /m/1.txt -> "T10
+//	  authorization: w.RecoverFile(...) succeeded for auditor"
 //
 // Restoring the code (fault off) makes TestTheorems pass again.
 
@@ -152,6 +160,9 @@ func TestTheoremsCatchMutations(t *testing.T) {
 		{"T9 audit", lifecycle.FaultDoubleDelete, true, nil},
 		{"T10 authorization", lifecycle.FaultExportUnchecked, true, nil},
 		{"T11 agreement", lifecycle.FaultSymbolicIgnoresDisabled, false, focus("CreateVault", "CreateKey", "CreateDES", "DisableKey", "AdvanceClock")},
+		// The checks added with host caches and file recovery.
+		{"T1 at rest: plaintext marker", lifecycle.FaultCacheUnsealed, false, focus("CreateVault", "EnableADE")},
+		{"T10 authorization", lifecycle.FaultRecoverUnchecked, false, focus("GrantBackupAccess", "BackupVM", "RecoverFile")},
 		// A rotation that disables the old version changes no verdict until
 		// cached DEKs are dropped (F47), after T8's check; T11 sees it then.
 		{"T11 agreement", lifecycle.FaultRotateDisablesOld, false, focus("CreateVault", "CreateKey", "CreateDES", "RotateKey", "AdvanceClock")},
@@ -165,6 +176,10 @@ func TestTheoremsCatchMutations(t *testing.T) {
 			name += "-ADE"
 		case c.fault == lifecycle.FaultRotateDisablesOld:
 			name = "T8-disables-old"
+		case c.fault == lifecycle.FaultCacheUnsealed:
+			name = "T1-cache"
+		case c.fault == lifecycle.FaultRecoverUnchecked:
+			name = "T10-recover"
 		}
 		t.Run(name, func(t *testing.T) {
 			r := &recorder{name: t.Name()}
