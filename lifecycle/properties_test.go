@@ -245,7 +245,7 @@ func TestTheorems(t *testing.T) {
 // every step.
 var focusProfiles = map[string][]string{
 	"backup": {"CreateVault", "CreateKey", "AssignVaultRole", "CreateDES", "CreateVM", "AttachNewDisk", "WriteFile", "PowerVM", "EnableADE",
-		"GrantBackupAccess", "BackupVM", "RestoreVM", "RestoreRPKeys", "RecoverFile", "DeleteKey", "PurgeKey", "DeleteSecret", "PurgeSecret", "AdvanceClock", "DownloadVHD", "HandBEKToHost"},
+		"GrantBackupAccess", "BackupVM", "RestoreVM", "RestoreRPKeys", "RecoverFile", "UnmountDisk", "MountDisk", "DeleteKey", "PurgeKey", "DeleteSecret", "PurgeSecret", "AdvanceClock", "DownloadVHD", "HandBEKToHost"},
 	"dr": {"CreateVault", "CreateKey", "AssignVaultRole", "CreateDES", "CreateVM", "AttachNewDisk", "WriteFile", "PowerVM", "EnableADE",
 		"EnableReplication", "Failover", "DisableKey", "EnableKey", "DeleteSecret", "PurgeSecret", "AdvanceClock", "DownloadVHD"},
 	"rotation": {"CreateVault", "CreateKey", "CreateDES", "CreateVM", "AttachNewDisk", "WriteFile", "PowerVM", "EnableADE",
@@ -336,6 +336,8 @@ func (h *harness) actions() map[string]func(*rapid.T) {
 		"RestoreVM":         h.actRestoreVM,
 		"RotateKey":         h.actRotateKey,
 		"WriteFile":         h.actWriteFile,
+		"UnmountDisk":       h.actUnmount,
+		"MountDisk":         h.actMount,
 	}
 	for k, f := range a {
 		a[k] = count(f)
@@ -899,6 +901,48 @@ func (h *harness) actAttachNewDisk(t *rapid.T) {
 	}
 	if h.do(fmt.Sprintf("w.Mount(%q, %q)", vmn, name), pm, func() error { return h.w.Mount(vmn, name) }) {
 		vm.mounted[name] = true
+	}
+}
+
+// actUnmount has the guest unmount a data volume (the OS volume stays
+// mounted). An unmounted volume takes no writes and no ADE (F69), and the
+// VM does not mount it again when it boots.
+func (h *harness) actUnmount(t *rapid.T) {
+	m := h.m
+	vmn := pick(t, m.vms, "vm")
+	vm := m.vms[vmn]
+	dn := rapid.SampledFrom(vm.disks()).Draw(t, "disk")
+	var p pred
+	if dn == vm.osDisk {
+		p.no(lifecycle.ErrInvalid, "")
+	}
+	if h.do(fmt.Sprintf("w.Unmount(%q, %q)", vmn, dn), p, func() error { return h.w.Unmount(vmn, dn) }) {
+		delete(vm.mounted, dn)
+	}
+}
+
+// actMount has the guest mount an attached data volume again: a blank
+// disk gets a file system, an ADE volume opens with the VM's BEK (F82).
+func (h *harness) actMount(t *rapid.T) {
+	m := h.m
+	vmn := pick(t, m.vms, "vm")
+	vm := m.vms[vmn]
+	dn := rapid.SampledFrom(vm.disks()).Draw(t, "disk")
+	d := m.disks[dn]
+	var p pred
+	switch {
+	case vm.state != lifecycle.Running:
+		p.no(lifecycle.ErrState, "")
+	case vm.mounted[dn]:
+	case d.ade && (vm.ade == nil || vm.ade.secret != d.secretID):
+		p.might(lifecycle.ErrState, "") // a volume encrypted with another BEK
+		p.might(lifecycle.ErrBootFailure, "F82")
+	}
+	if !m.vmPristine(vm) {
+		p.might(lifecycle.ErrKeyUnavailable, "F47")
+	}
+	if h.do(fmt.Sprintf("w.Mount(%q, %q)", vmn, dn), p, func() error { return h.w.Mount(vmn, dn) }) {
+		vm.mounted[dn] = true
 	}
 }
 
