@@ -240,6 +240,12 @@ type cacheKey struct {
 	gen  uint64
 }
 
+// cacheOwner is the device owner that stands for cache c's current
+// contents in the read memo and the version table.
+func (w *World) cacheOwner(c *hostCache) cacheKey {
+	return cacheKey{c, w.devVersion(c.Managed), c.gen}
+}
+
 // startCaches gives every disk of a booting VM a cache, unless it has one
 // (a stopped VM keeps its caches), and makes the caches hold the runs of
 // the boot aside until settleCaches.
@@ -400,7 +406,7 @@ func (w *World) readCache(t *target, view readView, beks []*secretBytes) bool {
 	}
 	var key memoKey
 	if !w.memoOff {
-		key = w.memoKeyOf(cacheKey{t.cache, w.devVersion(t.cache.Managed), t.cache.gen}, view, beks, t.files)
+		key = w.memoKeyOf(w.cacheOwner(t.cache), view, beks, t.files)
 		if ok, hit := w.memo[key]; hit {
 			return ok
 		}

@@ -116,7 +116,7 @@ func (sc *RawScanner) ScanVersions(w *World, skip func(kind RawKind, name string
 		vm := w.vms[n]
 		for _, dn := range sortedKeys(vm.caches) {
 			c := vm.caches[dn]
-			ver := w.devVersion(cacheKey{c, w.devVersion(c.Managed), c.gen})
+			ver := w.devVersion(w.cacheOwner(c))
 			if skip(RawCache, n+"/"+dn, ver) {
 				continue
 			}

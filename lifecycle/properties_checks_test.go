@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
-	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -462,8 +461,6 @@ func (h *harness) checkRawUnchanged(call string, raw map[string][32]byte) {
 		}
 	}
 }
-
-var _ = fmt.Sprint
 
 // memoCheckEvery says how often (in invariant checks) the concrete verdicts
 // are recomputed without the world's read memo (memo.go) and compared with

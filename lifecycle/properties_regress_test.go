@@ -20,16 +20,9 @@ import (
 func regressWorld(t *testing.T, seed uint64) *lifecycle.World {
 	t.Helper()
 	warmPool(t)
-	w, err := lifecycle.New(lifecycle.Config{Seed: seed, RSAKeys: propPool})
+	w, err := startWorld(seed)
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, err := range []error{w.AddSubscription("tenant1", sub1), w.RegisterEncryptionAtHost(sub1),
-		w.AddPrincipal(alice), w.AssignComputeRole(alice, sub1, lifecycle.Contributor),
-		w.AddPrincipal(auditor), w.AssignComputeRole(auditor, sub1, lifecycle.ContributorNoExport), w.AddHost(onprem)} {
-		if err != nil {
-			t.Fatal(err)
-		}
 	}
 	return w
 }

@@ -13,8 +13,6 @@ package lifecycle_test
 // a program to replay against a fresh world (see newHarness for the setup).
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -81,24 +79,35 @@ type harness struct {
 	keyIDs keyIDs
 }
 
+// startWorld is the world every scenario of the suite starts from: one
+// subscription with encryption at host registered, the principals alice
+// (Contributor) and auditor (Contributor without disk export), and the
+// on-premises host onprem. newHarness and the regression tests share it.
+func startWorld(seed uint64) (*lifecycle.World, error) {
+	w, err := lifecycle.New(lifecycle.Config{Seed: seed, RSAKeys: propPool})
+	if err != nil {
+		return nil, err
+	}
+	for _, err := range []error{w.AddSubscription("tenant1", sub1), w.RegisterEncryptionAtHost(sub1),
+		w.AddPrincipal(alice), w.AssignComputeRole(alice, sub1, lifecycle.Contributor),
+		w.AddPrincipal(auditor), w.AssignComputeRole(auditor, sub1, lifecycle.ContributorNoExport), w.AddHost(onprem)} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
 func newHarness(t *rapid.T, f lifecycle.Fault) *harness {
 	seed := rapid.Uint64().Draw(t, "seed")
-	w, err := lifecycle.New(lifecycle.Config{Seed: seed, RSAKeys: propPool})
+	w, err := startWorld(seed)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lifecycle.SetFault(w, f)
 	lifecycle.SetReadMemo(w, !memoOff)
-	h := &harness{t: t, w: w, m: newModel(w.Now()), fault: f}
 	t.Logf("w, _ := lifecycle.New(lifecycle.Config{Seed: %d}); AddSubscription(tenant1, sub1); RegisterEncryptionAtHost(sub1); principals alice (Contributor), auditor (ContributorNoExport); host onprem", seed)
-	for _, err := range []error{w.AddSubscription("tenant1", sub1), w.RegisterEncryptionAtHost(sub1),
-		w.AddPrincipal(alice), w.AssignComputeRole(alice, sub1, lifecycle.Contributor),
-		w.AddPrincipal(auditor), w.AssignComputeRole(auditor, sub1, lifecycle.ContributorNoExport), w.AddHost(onprem)} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return h
+	return &harness{t: t, w: w, m: newModel(w.Now()), fault: f}
 }
 
 // do runs one call the model has predicted, logs it in replayable form,
@@ -904,14 +913,18 @@ func (h *harness) actAttachNewDisk(t *rapid.T) {
 	}
 }
 
+// pickVMDisk draws a VM of the model and one of its managed disks.
+func (h *harness) pickVMDisk(t *rapid.T) (string, *mVM, string) {
+	vmn := pick(t, h.m.vms, "vm")
+	vm := h.m.vms[vmn]
+	return vmn, vm, rapid.SampledFrom(vm.disks()).Draw(t, "disk")
+}
+
 // actUnmount has the guest unmount a data volume (the OS volume stays
 // mounted). An unmounted volume takes no writes and no ADE (F69), and the
 // VM does not mount it again when it boots.
 func (h *harness) actUnmount(t *rapid.T) {
-	m := h.m
-	vmn := pick(t, m.vms, "vm")
-	vm := m.vms[vmn]
-	dn := rapid.SampledFrom(vm.disks()).Draw(t, "disk")
+	vmn, vm, dn := h.pickVMDisk(t)
 	var p pred
 	if dn == vm.osDisk {
 		p.no(lifecycle.ErrInvalid, "")
@@ -925,9 +938,7 @@ func (h *harness) actUnmount(t *rapid.T) {
 // disk gets a file system, an ADE volume opens with the VM's BEK (F82).
 func (h *harness) actMount(t *rapid.T) {
 	m := h.m
-	vmn := pick(t, m.vms, "vm")
-	vm := m.vms[vmn]
-	dn := rapid.SampledFrom(vm.disks()).Draw(t, "disk")
+	vmn, vm, dn := h.pickVMDisk(t)
 	d := m.disks[dn]
 	var p pred
 	switch {
@@ -1926,6 +1937,3 @@ func (h *harness) pickupBy(d time.Duration) bool {
 	}
 	return false
 }
-
-var _ = bytes.Contains
-var _ = errors.Is
